@@ -1,0 +1,4 @@
+import type { OpSpec } from '../op-spec.js';
+import type { OpType } from '../ops.js';
+
+export const elementwiseOps = {} satisfies Partial<Record<OpType, OpSpec>>;
