@@ -1,0 +1,56 @@
+/**
+ * `weblite/convert`: source model bytes → optimised IR → `.wlm` bytes. Runs in Node and in browsers (no Node APIs).
+ */
+import { WebliteError } from '../errors.js';
+import type { Graph } from '../ir/graph.js';
+import { writeWlm } from '../ir/wlm/write.js';
+import { runPipeline } from '../passes/pipeline.js';
+import { importOnnx } from './onnx/import.js';
+import type { ExternalFiles } from './onnx/tensor.js';
+import { type SourceFormat, sniffFormat } from './sniff.js';
+
+export type { SourceFormat } from './sniff.js';
+export { sniffFormat } from './sniff.js';
+
+export interface ConvertOptions {
+  /** Source format; sniffed from the bytes when absent. */
+  from?: SourceFormat;
+  /** Run the optimisation passes (constant folding, dead-node elimination, …). Default true. */
+  optimize?: boolean;
+  /** External-data side files (ONNX), by the relative path the model names. */
+  files?: ExternalFiles;
+  /** Shown in error messages. */
+  fileName?: string;
+  /** Run the graph validator after every pass (slower; tests use it). */
+  validate?: boolean;
+}
+
+export type ModelSource = Uint8Array | ArrayBuffer;
+
+export function toBytes(source: ModelSource): Uint8Array {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  throw new WebliteError('BAD_ARGUMENT', `convert: expected a Uint8Array or ArrayBuffer, got ${Object.prototype.toString.call(source)}`);
+}
+
+/** Front-end + passes: the optimised IR graph (used by `convert` and by sessions created from source models). */
+export function importModel(source: ModelSource, options: ConvertOptions = {}): Graph {
+  const bytes = toBytes(source);
+  const format = options.from ?? sniffFormat(bytes);
+  let graph: Graph;
+  switch (format) {
+    case 'onnx':
+      graph = importOnnx(bytes, { fileName: options.fileName, files: options.files });
+      break;
+    case 'wlm':
+      throw new WebliteError('BAD_ARGUMENT', `${options.fileName ?? 'convert'}: the input is already a .wlm model`);
+    default:
+      throw new WebliteError('BAD_ARGUMENT', `${options.fileName ?? 'convert'}: the ${format} front-end is not available in this version`);
+  }
+  return runPipeline(graph, { optimize: options.optimize, validate: options.validate });
+}
+
+/** Converts a source model to `.wlm` bytes. */
+export async function convert(source: ModelSource, options: ConvertOptions = {}): Promise<Uint8Array> {
+  return writeWlm(importModel(source, options));
+}

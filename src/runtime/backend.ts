@@ -1,0 +1,33 @@
+/**
+ * The contract between the session and a backend. A backend compiles an optimised IR graph into something it can
+ * run, and reports where every node runs (`placement`) — weblite never falls back silently.
+ */
+import type { Graph } from '../ir/graph.js';
+import type { Tensor } from '../ir/tensor.js';
+
+export type BackendName = 'webgpu' | 'wasm' | 'reference';
+
+export interface PlacementEntry {
+  node: string;
+  op: string;
+  backend: BackendName | 'cpu';
+  kernel: string;
+}
+
+export interface CompileOptions {
+  threads?: number;
+}
+
+export interface CompiledModel {
+  readonly placement: PlacementEntry[];
+  /** Runs the graph. `feeds` are validated by the session; returns the requested outputs. */
+  run(feeds: Map<string, Tensor>, outputs: readonly string[]): Promise<Map<string, Tensor>>;
+  release(): void;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  /** Whether this backend can run here; `reason` says why not (or what it found). */
+  probe(): Promise<{ available: boolean; reason: string }>;
+  compile(graph: Graph, options: CompileOptions): Promise<CompiledModel>;
+}
