@@ -11,7 +11,9 @@ export async function loadBytes(source: Uint8Array | ArrayBuffer | string): Prom
   }
   const isUrl = /^(https?|blob|data):/i.test(source);
   if (isNode && !isUrl) {
-    const { readFile } = await import(/* @vite-ignore */ 'node:fs/promises');
+    // A non-literal specifier keeps bundlers from trying to bundle Node's fs into browser builds.
+    const fsModule = 'node:fs/promises';
+    const { readFile } = (await import(/* @vite-ignore */ fsModule)) as typeof import('node:fs/promises');
     try {
       const path = source.startsWith('file:') ? new URL(source) : source;
       return { bytes: new Uint8Array(await readFile(path)), name: source };

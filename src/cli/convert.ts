@@ -1,0 +1,47 @@
+/** `weblite convert`: source model → .wlm, with a summary of what changed. */
+import { writeFile } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { importModel } from '../convert/index.js';
+import { writeWlm } from '../ir/wlm/write.js';
+import { formatBytes, opHistogram, parameterCount } from './format.js';
+import { readModelFile, sideFiles } from './model-files.js';
+
+const HELP = `usage: weblite convert <model.onnx> [-o model.wlm] [--no-optimize]
+
+Converts an ONNX model (opsets 7–18; external data is read from files next to the model) to weblite's .wlm format:
+constant folding, dead-node and Identity/Dropout removal, then one flatbuffers file with 64-byte-aligned weights.
+
+options:
+  -o, --output <file>   where to write (default: the model's name with .wlm)
+  --no-optimize         keep the graph as imported (no folding/elimination)
+  -h, --help            this help`;
+
+export async function convertCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { output: { type: 'string', short: 'o' }, 'no-optimize': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help || positionals.length !== 1) {
+    console.log(HELP);
+    if (!values.help) process.exitCode = 2;
+    return;
+  }
+  const input = positionals[0]!;
+  const output = values.output ?? `${input.slice(0, input.length - extname(input).length)}.wlm`;
+  const started = performance.now();
+  const bytes = await readModelFile(input);
+  const progress = bytes.length > 32 * 1024 * 1024 ? (stage: string) => process.stderr.write(`  ${stage}…\n`) : () => {};
+  progress('importing and optimising');
+  const graph = importModel(bytes, { fileName: basename(input), files: sideFiles(input), optimize: !values['no-optimize'] });
+  progress('writing');
+  const wlm = writeWlm(graph);
+  await writeFile(output, wlm);
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`converted ${input} → ${output} in ${seconds.toFixed(2)} s`);
+  console.log(`  source: ${graph.metadata.sourceFormat} opset ${graph.metadata.sourceOpset}, producer ${graph.metadata.producer || '?'} ${graph.metadata.producerVersion}`);
+  console.log(`  nodes: ${graph.nodes.length}  (${opHistogram(graph)})`);
+  console.log(`  parameters: ${parameterCount(graph).toLocaleString('en-US')}`);
+  console.log(`  size: ${formatBytes(bytes.length)} → ${formatBytes(wlm.length)}`);
+}

@@ -1,0 +1,30 @@
+/** Reading a model from disk for the CLI, with ONNX external-data side files found next to it. */
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, normalize } from 'node:path';
+import { WebliteError } from '../errors.js';
+
+export async function readModelFile(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (error) {
+    throw new WebliteError('IO_ERROR', `cannot read '${path}': ${(error as Error).message}`);
+  }
+}
+
+/**
+ * External-data files, looked up lazily next to the model. Only relative paths inside the model's folder are
+ * served (a model cannot make the CLI read arbitrary files).
+ */
+export function sideFiles(modelPath: string): Record<string, Uint8Array> {
+  const folder = dirname(modelPath);
+  return new Proxy({} as Record<string, Uint8Array>, {
+    get(_target, key) {
+      if (typeof key !== 'string' || isAbsolute(key)) return undefined;
+      const relative = normalize(key);
+      if (relative.startsWith('..')) return undefined;
+      const path = join(folder, relative);
+      return existsSync(path) ? new Uint8Array(readFileSync(path)) : undefined;
+    },
+  });
+}
