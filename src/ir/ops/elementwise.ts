@@ -11,28 +11,11 @@ import type { OpType } from '../ops.js';
 import { broadcastDims } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import {
-  type BinaryMath,
-  type UnaryMath,
-  type Value,
-  binaryMathFor,
-  broadcastBinary,
-  mapBroadcast,
-  mapUnary,
-  scalarOf,
-  unaryMathFor,
+  type BinaryMath, type UnaryMath, type Value,
+  binaryMathFor, broadcastBinary, mapBroadcast, mapUnary, scalarOf, unaryMathFor,
 } from '../reference/elementwise.js';
 import { formatElement, parseElementText, roundHalfToEven } from '../reference/elementwise-cast.js';
-import {
-  divMath,
-  erf,
-  maxValue,
-  minValue,
-  modMath,
-  mulMath,
-  powFor,
-  sigmoid,
-  softplus,
-} from '../reference/elementwise-math.js';
+import { divMath, erf, maxValue, minValue, modMath, mulMath, powFor, sigmoid, softplus } from '../reference/elementwise-math.js';
 import { required } from '../reference/util.js';
 
 const FLOAT: readonly DType[] = ['float32', 'float16', 'float64'];
@@ -223,7 +206,7 @@ const pow: SpecBuilder = (op) => ({
 });
 
 /** Where(condition, X, Y): X where the condition holds, else Y, all three broadcast together. */
-const where: SpecBuilder = (op) => ({
+const whereOp: SpecBuilder = (op) => ({
   inputs: [3, 3],
   outputs: [1, 1],
   attrs: {},
@@ -408,7 +391,7 @@ export const elementwiseOps = withNames({
   Min: variadic(NUMERIC, (values) => values.reduce(minValue)),
   Mean: variadic(FLOAT, (values) => (sum(values) as number) / values.length),
   Sum: variadic(NUMERIC, sum),
-  Where: where,
+  Where: whereOp,
   Cast: cast,
   CastLike: castLike,
   Identity: identity,

@@ -39,7 +39,7 @@ export function binaryMathFor(math: BinaryMath, type: DType, where: string): (a:
   return pickFamily(math, type, where) as (a: Value, b: Value) => Value;
 }
 
-function pickFamily<F>(math: { float: F; int?: F; big?: F }, type: DType, where: string): F {
+function pickFamily(math: UnaryMath | BinaryMath, type: DType, where: string): unknown {
   const chosen = isFloat(type) ? math.float : isBig(type) ? math.big : type === 'string' ? undefined : math.int ?? math.float;
   if (!chosen) throw new WebliteError('RUNTIME_ERROR', `${where}: inputs of type ${type} are not supported`);
   return chosen;
