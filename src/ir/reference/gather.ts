@@ -160,7 +160,7 @@ export function oneHotReference(inputs: (Tensor | undefined)[], attrs: Attrs, ct
   const depth = Math.trunc(Number(scalarValue(required(inputs, 1, where), where)));
   const values = required(inputs, 2, where);
   if (values.size !== 2) throw new WebliteError('RUNTIME_ERROR', `${where}: values must be [off, on], got ${values.size} elements`);
-  if (!(depth >= 1)) throw new WebliteError('RUNTIME_ERROR', `${where}: depth ${depth} must be positive`);
+  if (!(depth >= 1 && Number.isFinite(depth))) throw new WebliteError('RUNTIME_ERROR', `${where}: depth ${depth} must be positive`);
   const axis = axisIn(attrs.axis as number, indices.dims.length + 1, where, 'RUNTIME_ERROR');
   const outDims = [...indices.dims.slice(0, axis), depth, ...indices.dims.slice(axis)];
   const output = Tensor.zeros(values.type, outDims);

@@ -162,7 +162,7 @@ export function splitReference(inputs: (Tensor | undefined)[], attrs: Attrs, ctx
   const data = required(inputs, 0, where);
   const axis = axisIn(attrs.axis as number, data.dims.length, where, 'RUNTIME_ERROR');
   const split = inputs[1] ? toNumbers(inputs[1]) : undefined;
-  const count = split ? split.length : splitCount(attrs, ctx.outputCount);
+  const count = splitCount(attrs, ctx.outputCount);
   const sizes = splitSizes(data.dims[axis]!, split, count, where, 'RUNTIME_ERROR');
   const strides = stridesOf(data.dims);
   let start = 0;
@@ -197,6 +197,9 @@ export function sliceAxes(
   }
   if (new Set(resolvedAxes).size !== n) throw new WebliteError(code, `${where}: axes [${axes?.join(', ')}] repeat an axis`);
   if (resolvedSteps.includes(0)) throw new WebliteError(code, `${where}: steps must not be 0`);
+  if (![...starts, ...ends, ...resolvedSteps].every(Number.isInteger)) {
+    throw new WebliteError(code, `${where}: starts, ends and steps must be integers`);
+  }
   return { axes: resolvedAxes, starts, ends, steps: resolvedSteps };
 }
 
