@@ -90,8 +90,9 @@ export const TABLE_LAYOUTS: readonly TableLayout[] = [
 /** Tunable limits; the schema nests at most 4 tables deep, so maxDepth only guards future schemas. */
 export const verifyLimits = {
   maxDepth: 16,
-  /** Work allowed per byte of input (plus a constant); a well-formed file needs at most 1 per byte. */
+  /** Work allowed per byte of input, plus `baseWork`; a well-formed file needs less than 1 per byte. */
   workPerByte: 2,
+  baseWork: 1024,
 };
 
 /** Largest vtable or inline table size the runtime reads correctly (it reads both as signed int16). */
@@ -115,7 +116,7 @@ class Verifier {
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.length = bytes.byteLength;
-    this.maxWork = this.length * verifyLimits.workPerByte + 1024;
+    this.maxWork = this.length * verifyLimits.workPerByte + verifyLimits.baseWork;
   }
 
   verifyRoot(): void {
