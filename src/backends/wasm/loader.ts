@@ -1,0 +1,87 @@
+/**
+ * Loads weblite's kernel module. Two builds exist: plain SIMD (runs wherever WebAssembly SIMD does) and relaxed SIMD
+ * (FMA, relaxed min/max, …). The relaxed one is used only when the host validates a tiny probe module that uses a
+ * relaxed instruction. The .wasm files sit next to this module (located via import.meta.url) unless
+ * `env.wasmPaths` points elsewhere. Works in windows, workers and Node.
+ */
+import { WebliteError } from '../../errors.js';
+import { env } from '../../runtime/env.js';
+
+export type WasmFlavor = 'simd' | 'relaxed';
+
+/** The exported kernel functions are looked up by name; each takes numbers (pointers, sizes, floats). */
+export type KernelFunction = (...args: number[]) => number;
+
+export interface WasmKernels {
+  flavor: WasmFlavor;
+  memory: WebAssembly.Memory;
+  /** First byte the planner may use. */
+  heapBase: number;
+  fn(name: string): KernelFunction;
+  has(name: string): boolean;
+}
+
+export const ABI_VERSION = 1;
+
+/** (func (result v128) v128.const 0 v128.const 0 v128.const 0 f32x4.relaxed_madd) */
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x3d, 0x01,
+  0x3b, 0x00, ...[0, 1, 2].flatMap(() => [0xfd, 0x0c, ...new Array<number>(16).fill(0)]), 0xfd, 0x85, 0x02, 0x0b,
+]);
+/** (func (result v128) v128.const 0 v128.const 0 f32x4.add): if this fails, WebAssembly SIMD itself is missing. */
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x2b, 0x01,
+  0x29, 0x00, ...[0, 1].flatMap(() => [0xfd, 0x0c, ...new Array<number>(16).fill(0)]), 0xfd, 0xe4, 0x01, 0x0b,
+]);
+
+export function detectFlavor(): { simd: boolean; relaxed: boolean } {
+  if (typeof WebAssembly === 'undefined') return { simd: false, relaxed: false };
+  return { simd: WebAssembly.validate(SIMD_PROBE), relaxed: WebAssembly.validate(RELAXED_PROBE) };
+}
+
+async function fetchBytes(file: string): Promise<Uint8Array> {
+  const url = env.wasmPaths ? new URL(file, new URL(env.wasmPaths, import.meta.url)) : new URL(`./bin/${file}`, import.meta.url);
+  if (url.protocol === 'file:') {
+    const fsModule = 'node:fs/promises';
+    const { readFile } = (await import(/* @vite-ignore */ fsModule)) as typeof import('node:fs/promises');
+    try {
+      return new Uint8Array(await readFile(url));
+    } catch (error) {
+      throw new WebliteError('BACKEND_UNAVAILABLE', `wasm: cannot read ${url.href}: ${(error as Error).message}`);
+    }
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new WebliteError('BACKEND_UNAVAILABLE', `wasm: cannot fetch ${url.href}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+const cache = new Map<WasmFlavor, Promise<WebAssembly.Module>>();
+
+export async function loadKernels(flavor: WasmFlavor | 'auto' = 'auto'): Promise<WasmKernels> {
+  const support = detectFlavor();
+  if (!support.simd) throw new WebliteError('BACKEND_UNAVAILABLE', 'wasm: this engine has no WebAssembly SIMD (fixed-width SIMD is required)');
+  const chosen: WasmFlavor = flavor === 'auto' ? (support.relaxed ? 'relaxed' : 'simd') : flavor;
+  if (chosen === 'relaxed' && !support.relaxed) throw new WebliteError('BACKEND_UNAVAILABLE', 'wasm: this engine does not support relaxed SIMD');
+  let module = cache.get(chosen);
+  if (!module) {
+    module = fetchBytes(`weblite-${chosen}.wasm`).then((bytes) => WebAssembly.compile(bytes));
+    cache.set(chosen, module);
+    module.catch(() => cache.delete(chosen));
+  }
+  const instance = await WebAssembly.instantiate(await module, {});
+  const exports = instance.exports as Record<string, unknown>;
+  (exports._initialize as (() => void) | undefined)?.();
+  const version = (exports.wl_abi_version as () => number)();
+  if (version !== ABI_VERSION) throw new WebliteError('BACKEND_UNAVAILABLE', `wasm: kernel ABI ${version} does not match the runtime's ${ABI_VERSION}`);
+  return {
+    flavor: chosen,
+    memory: exports.memory as WebAssembly.Memory,
+    heapBase: (exports.wl_heap_base as () => number)(),
+    fn(name) {
+      const f = exports[name];
+      if (typeof f !== 'function') throw new WebliteError('BACKEND_UNAVAILABLE', `wasm: kernel '${name}' is missing from weblite-${chosen}.wasm`);
+      return f as KernelFunction;
+    },
+    has: (name) => typeof exports[name] === 'function',
+  };
+}
