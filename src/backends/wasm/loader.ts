@@ -39,8 +39,11 @@ export function detectFlavor(): { simd: boolean; relaxed: boolean } {
   return { simd: WebAssembly.validate(SIMD_PROBE), relaxed: WebAssembly.validate(RELAXED_PROBE) };
 }
 
-async function fetchBytes(file: string): Promise<Uint8Array> {
-  const url = env.wasmPaths ? new URL(file, new URL(env.wasmPaths, import.meta.url)) : new URL(`./bin/${file}`, import.meta.url);
+function locate(file: string): URL {
+  return env.wasmPaths ? new URL(file, new URL(env.wasmPaths, import.meta.url)) : new URL(`./bin/${file}`, import.meta.url);
+}
+
+async function fetchBytes(url: URL): Promise<Uint8Array> {
   if (url.protocol === 'file:') {
     const fsModule = 'node:fs/promises';
     const { readFile } = (await import(/* @vite-ignore */ fsModule)) as typeof import('node:fs/promises');
@@ -55,18 +58,20 @@ async function fetchBytes(file: string): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-const cache = new Map<WasmFlavor, Promise<WebAssembly.Module>>();
+/** Compiled modules by URL: compiling once per page/process, instantiating per session. */
+const cache = new Map<string, Promise<WebAssembly.Module>>();
 
 export async function loadKernels(flavor: WasmFlavor | 'auto' = 'auto'): Promise<WasmKernels> {
   const support = detectFlavor();
   if (!support.simd) throw new WebliteError('BACKEND_UNAVAILABLE', 'wasm: this engine has no WebAssembly SIMD (fixed-width SIMD is required)');
   const chosen: WasmFlavor = flavor === 'auto' ? (support.relaxed ? 'relaxed' : 'simd') : flavor;
   if (chosen === 'relaxed' && !support.relaxed) throw new WebliteError('BACKEND_UNAVAILABLE', 'wasm: this engine does not support relaxed SIMD');
-  let module = cache.get(chosen);
+  const url = locate(`weblite-${chosen}.wasm`);
+  let module = cache.get(url.href);
   if (!module) {
-    module = fetchBytes(`weblite-${chosen}.wasm`).then((bytes) => WebAssembly.compile(bytes));
-    cache.set(chosen, module);
-    module.catch(() => cache.delete(chosen));
+    module = fetchBytes(url).then((bytes) => WebAssembly.compile(bytes as BufferSource));
+    cache.set(url.href, module);
+    module.catch(() => cache.delete(url.href));
   }
   const instance = await WebAssembly.instantiate(await module, {});
   const exports = instance.exports as Record<string, unknown>;
