@@ -10,6 +10,7 @@ import { elementwiseOps } from './ops/elementwise.js';
 import { nnOps } from './ops/nn.js';
 import { movementOps } from './ops/movement.js';
 import { reduceOps } from './ops/reduce.js';
+import { fusedOps } from './ops/fused.js';
 
 export const OP_TYPES = [
   // elementwise (ops/elementwise.ts)
@@ -28,6 +29,8 @@ export const OP_TYPES = [
   // reductions, search, resampling (ops/reduce.ts)
   'ReduceL1', 'ReduceL2', 'ReduceLogSum', 'ReduceLogSumExp', 'ReduceMax', 'ReduceMean', 'ReduceMin', 'ReduceProd',
   'ReduceSum', 'ReduceSumSquare', 'ArgMax', 'ArgMin', 'CumSum', 'TopK', 'Resize',
+  // weblite's own fused ops, produced only by fusion passes in src/passes/ (ops/fused.ts)
+  'FusedConv', 'FusedGemm', 'FusedMatMul', 'Gelu',
 ] as const;
 
 export type OpType = (typeof OP_TYPES)[number];
@@ -37,6 +40,7 @@ export const opTable: Record<OpType, OpSpec> = {
   ...nnOps,
   ...movementOps,
   ...reduceOps,
+  ...fusedOps,
 };
 
 export function isOpType(name: string): name is OpType {
