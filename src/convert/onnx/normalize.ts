@@ -126,10 +126,7 @@ const NORMALIZERS: Record<string, Normalizer> = {
   },
   Upsample: resizeLegacy,
   Resize: (node, ctx) => {
-    if (ctx.opset < 11) return resizeLegacy(node, ctx);
-    if (node.attrs.coordinate_transformation_mode === 'tf_half_pixel_for_nn') {
-      throw new WebliteError('UNSUPPORTED_OP', `node '${node.name}' (Resize): coordinate_transformation_mode 'tf_half_pixel_for_nn' is not supported`);
-    }
+    if (ctx.opset < 11) resizeLegacy(node, ctx);
   },
   Scatter: (node) => {
     node.op = 'ScatterElements';

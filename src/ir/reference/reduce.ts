@@ -7,7 +7,7 @@
  * Also home to the float64 read/write helpers the other references of this group share.
  */
 import { WebliteError } from '../../errors.js';
-import { type DType, float16ToFloat32, float32ToFloat16, isBig, isFloat } from '../dtype.js';
+import { type DType, type NumericArray, float16ToFloat32, float32ToFloat16, isBig, isFloat } from '../dtype.js';
 import { broadcastIndexMap } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { required, toNumbers } from './util.js';
@@ -21,24 +21,31 @@ export type ReduceOp =
 /** Every element as a float64 (float16 widened, int64 rounded to the nearest double, bool 0/1). */
 export function readFloats(tensor: Tensor): Float64Array {
   const out = new Float64Array(tensor.size);
-  const data = tensor.data as ArrayLike<number | bigint>;
-  if (tensor.type === 'float16') for (let i = 0; i < out.length; i++) out[i] = float16ToFloat32(data[i] as number);
-  else for (let i = 0; i < out.length; i++) out[i] = Number(data[i]);
+  if (tensor.type === 'string') throw new WebliteError('RUNTIME_ERROR', 'cannot read a string tensor as numbers');
+  if (tensor.type === 'float16') {
+    const bits = tensor.data as Uint16Array;
+    for (let i = 0; i < out.length; i++) out[i] = float16ToFloat32(bits[i]!);
+  } else if (isBig(tensor.type)) {
+    const data = tensor.data as BigInt64Array | BigUint64Array;
+    for (let i = 0; i < out.length; i++) out[i] = Number(data[i]!);
+  } else {
+    out.set(tensor.data as NumericArray); // native element conversion
+  }
   return out;
 }
 
 const INTEGER_RANGES: Partial<Record<DType, [number, number]>> = {
   int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767], uint16: [0, 65535],
-  int32: [-2147483648, 2147483647], uint32: [0, 4294967295], bool: [0, 1],
+  int32: [-2147483648, 2147483647], uint32: [0, 4294967295],
 };
 
 /**
- * A tensor of `type` from float64 values. Floats round once to the element type. Integers truncate toward zero and
- * wrap modulo 2^bits (numpy's astype of an in-range sum); ±∞ become the type's extremes, which is what ONNX asks of
- * an empty Max/Min over integers; NaN becomes 0. `rounding` 'nearest' rounds half away from zero instead of
- * truncating and clamps to the type's range (used for interpolated integer images).
+ * A tensor of `type` from float64 values. Floats round to the element type (float16 by way of float32). Integers truncate toward zero (as
+ * numpy's astype and onnxruntime do) and, by default, wrap modulo 2^bits (numpy's integer sums and products);
+ * `overflow` 'clamp' saturates instead (for interpolated values, where cubic overshoot must not wrap around).
+ * ±∞ become the type's extremes, which is what ONNX asks of an empty Max/Min over integers; NaN becomes 0.
  */
-export function writeFloats(type: DType, values: Float64Array, dims: readonly number[], rounding: 'truncate' | 'nearest' = 'truncate'): Tensor {
+export function writeFloats(type: DType, values: Float64Array, dims: readonly number[], overflow: 'wrap' | 'clamp' = 'wrap'): Tensor {
   const out = Tensor.zeros(type, dims);
   const size = values.length;
   if (type === 'float32' || type === 'float64') {
@@ -53,22 +60,22 @@ export function writeFloats(type: DType, values: Float64Array, dims: readonly nu
     const data = out.data as BigInt64Array | BigUint64Array;
     const [low, high] = type === 'int64' ? [-(2n ** 63n), 2n ** 63n - 1n] : [0n, 2n ** 64n - 1n];
     for (let i = 0; i < size; i++) {
-      const v = integerOf(values[i]!, rounding);
+      const v = integerOf(values[i]!);
       if (v === Infinity) data[i] = high;
       else if (v === -Infinity) data[i] = low;
       else {
         const integer = BigInt(v);
         // Without clamping, the BigInt64Array/BigUint64Array store wraps modulo 2^64.
-        data[i] = rounding === 'nearest' ? (integer < low ? low : integer > high ? high : integer) : integer;
+        data[i] = overflow === 'clamp' ? (integer < low ? low : integer > high ? high : integer) : integer;
       }
     }
   } else if (type !== 'string') {
     const [low, high] = INTEGER_RANGES[type]!;
     const data = out.data as Int32Array;
     for (let i = 0; i < size; i++) {
-      const v = integerOf(values[i]!, rounding);
+      const v = integerOf(values[i]!);
       // Typed-array stores wrap finite numbers modulo 2^bits; only the extremes and clamping need care here.
-      data[i] = v === Infinity ? high : v === -Infinity ? low : rounding === 'nearest' ? Math.min(high, Math.max(low, v)) : v;
+      data[i] = v === Infinity ? high : v === -Infinity ? low : overflow === 'clamp' ? Math.min(high, Math.max(low, v)) : v;
     }
   } else {
     throw new WebliteError('RUNTIME_ERROR', `cannot store numbers in a string tensor`);
@@ -76,20 +83,21 @@ export function writeFloats(type: DType, values: Float64Array, dims: readonly nu
   return out;
 }
 
-function integerOf(value: number, rounding: 'truncate' | 'nearest'): number {
-  if (Number.isNaN(value)) return 0;
-  if (!Number.isFinite(value)) return value;
-  return rounding === 'nearest' ? Math.sign(value) * Math.round(Math.abs(value)) : Math.trunc(value);
+/** Truncated toward zero; ±∞ kept for the caller to saturate; NaN as 0. */
+function integerOf(value: number): number {
+  return Number.isNaN(value) ? 0 : Math.trunc(value);
 }
 
 /** Which axes a reduction folds, or undefined for the no-op case (empty axes with noop_with_empty_axes=1). */
-export function reducedAxes(rank: number, axes: readonly number[], noopWithEmptyAxes: boolean, where: string): boolean[] | undefined {
+export function reducedAxes(
+  rank: number, axes: readonly number[], noopWithEmptyAxes: boolean, where: string, code: 'BAD_MODEL' | 'RUNTIME_ERROR',
+): boolean[] | undefined {
   if (axes.length === 0) return noopWithEmptyAxes ? undefined : new Array<boolean>(rank).fill(true);
   const reduced = new Array<boolean>(rank).fill(false);
   for (const axis of axes) {
     const a = axis < 0 ? axis + rank : axis;
     if (!Number.isInteger(a) || a < 0 || a >= rank) {
-      throw new WebliteError('RUNTIME_ERROR', `${where}: axis ${axis} is out of range for rank ${rank}`);
+      throw new WebliteError(code, `${where}: axis ${axis} is out of range for rank ${rank}`);
     }
     reduced[a] = true;
   }
@@ -123,7 +131,8 @@ const FLOAT_REDUCERS: Record<Exclude<ReduceOp, 'ReduceLogSumExp'>, FloatReducer>
 export function reduce(op: ReduceOp, inputs: (Tensor | undefined)[], attrs: Attrs, ctx: ReferenceContext): Tensor[] {
   const where = `node '${ctx.nodeName}' (${op})`;
   const data = required(inputs, 0, where);
-  const reduced = reducedAxes(data.dims.length, toNumbers(inputs[1]), attrs.noop_with_empty_axes === 1, where);
+  if (data.type === 'string') throw new WebliteError('RUNTIME_ERROR', `${where}: string tensors cannot be reduced`);
+  const reduced = reducedAxes(data.dims.length, toNumbers(inputs[1]), attrs.noop_with_empty_axes === 1, where, 'RUNTIME_ERROR');
   if (!reduced) return [new Tensor(data.type, data.data.slice() as typeof data.data, data.dims)];
 
   const keptDims = data.dims.map((d, axis) => (reduced[axis] ? 1 : d));
