@@ -10,9 +10,10 @@ import type { Dim } from '../graph.js';
 import { type FloatArray, finishFloatOutput, floatData, floatOutput } from './matmul.js';
 import type { Tensor } from '../tensor.js';
 
-export type AutoPad = 'NOTSET' | 'SAME_UPPER' | 'SAME_LOWER' | 'VALID';
-
-/** Window attributes as given, with empty lists meaning "the default" (stride 1, dilation 1, no pads). */
+/**
+ * Window attributes as given, with empty lists meaning "the default" (stride 1, dilation 1, no pads).
+ * autoPad is ONNX's auto_pad: NOTSET, SAME_UPPER, SAME_LOWER or VALID.
+ */
 export interface WindowAttrs {
   autoPad: string;
   kernel: readonly number[];
@@ -32,11 +33,27 @@ export interface WindowGeometry {
   outSpatial: Dim[];
 }
 
-function listOr(values: readonly number[], count: number, fill: number, name: string, where: string): number[] {
+/**
+ * Where geometry is computed: shape inference passes `unknownDim` (symbolic dims allowed, errors are BAD_MODEL);
+ * a reference passes only `where` (dims are concrete, errors are RUNTIME_ERROR).
+ */
+export interface GeometryContext {
+  where: string;
+  unknownDim?: () => string;
+}
+
+function fail(context: GeometryContext, message: string): WebliteError {
+  return new WebliteError(context.unknownDim ? 'BAD_MODEL' : 'RUNTIME_ERROR', `${context.where}: ${message}`);
+}
+
+function unknown(context: GeometryContext): string {
+  if (!context.unknownDim) throw fail(context, 'window geometry needs concrete input dims');
+  return context.unknownDim();
+}
+
+function listOr(values: readonly number[], count: number, fill: number, name: string, context: GeometryContext): number[] {
   if (values.length === 0) return new Array<number>(count).fill(fill);
-  if (values.length !== count) {
-    throw new WebliteError('BAD_MODEL', `${where}: ${name} has ${values.length} values, expected ${count} (one per spatial axis)`);
-  }
+  if (values.length !== count) throw fail(context, `${name} has ${values.length} values, expected ${count} (one per spatial axis)`);
   return [...values];
 }
 
@@ -44,18 +61,16 @@ function listOr(values: readonly number[], count: number, fill: number, name: st
  * Pads and output size of a window sliding over `inSpatial`. Symbolic input dims give symbolic outputs only when
  * the window provably keeps the size (stride 1 and SAME, or an effective kernel of 1 without pads); else `unknownDim`.
  */
-export function windowGeometry(
-  inSpatial: readonly Dim[], attrs: WindowAttrs, where: string, unknownDim: () => string = unknownDimError(where),
-): WindowGeometry {
+export function windowGeometry(inSpatial: readonly Dim[], attrs: WindowAttrs, context: GeometryContext): WindowGeometry {
   const rank = inSpatial.length;
-  const kernel = listOr(attrs.kernel, rank, 1, 'kernel_shape', where);
-  const strides = listOr(attrs.strides, rank, 1, 'strides', where);
-  const dilations = listOr(attrs.dilations, rank, 1, 'dilations', where);
-  const pads = listOr(attrs.pads, 2 * rank, 0, 'pads', where);
+  const kernel = listOr(attrs.kernel, rank, 1, 'kernel_shape', context);
+  const strides = listOr(attrs.strides, rank, 1, 'strides', context);
+  const dilations = listOr(attrs.dilations, rank, 1, 'dilations', context);
+  const pads = listOr(attrs.pads, 2 * rank, 0, 'pads', context);
   const values = [...kernel, ...strides, ...dilations];
   if (values.some((v) => !Number.isInteger(v) || v < 1) || pads.some((p) => !Number.isInteger(p) || p < 0)) {
-    throw new WebliteError('BAD_MODEL',
-      `${where}: kernel_shape [${kernel}], strides [${strides}], dilations [${dilations}] must be ≥ 1 and pads [${pads}] ≥ 0`);
+    throw fail(context,
+      `kernel_shape [${kernel}], strides [${strides}], dilations [${dilations}] must be ≥ 1 and pads [${pads}] ≥ 0`);
   }
   const padsBegin = pads.slice(0, rank);
   const padsEnd = pads.slice(rank);
@@ -66,7 +81,7 @@ export function windowGeometry(
     const stride = strides[i]!;
     if (attrs.autoPad === 'SAME_UPPER' || attrs.autoPad === 'SAME_LOWER') {
       if (typeof size !== 'number') {
-        outSpatial.push(stride === 1 ? size : unknownDim());
+        outSpatial.push(stride === 1 ? size : unknown(context));
         continue;
       }
       const out = Math.ceil(size / stride);
@@ -81,16 +96,16 @@ export function windowGeometry(
       padsBegin[i] = 0;
       padsEnd[i] = 0;
     } else if (attrs.autoPad !== 'NOTSET') {
-      throw new WebliteError('BAD_MODEL', `${where}: unknown auto_pad '${attrs.autoPad}'`);
+      throw fail(context, `unknown auto_pad '${attrs.autoPad}'`);
     }
     if (typeof size !== 'number') {
       const keepsSize = span === 1 && stride === 1 && padsBegin[i] === 0 && padsEnd[i] === 0;
-      outSpatial.push(keepsSize ? size : unknownDim());
+      outSpatial.push(keepsSize ? size : unknown(context));
       continue;
     }
     const padded = size + padsBegin[i]! + padsEnd[i]!;
     if (padded < span) {
-      throw new WebliteError('BAD_MODEL', `${where}: the window spans ${span} on spatial axis ${i}, but the padded input is only ${padded}`);
+      throw fail(context, `the window spans ${span} on spatial axis ${i}, but the padded input is only ${padded}`);
     }
     let out = (attrs.ceilMode ? Math.ceil((padded - span) / stride) : Math.floor((padded - span) / stride)) + 1;
     // With ceil_mode, a last window starting inside the end padding is dropped (as PyTorch and onnxruntime do).
@@ -98,12 +113,6 @@ export function windowGeometry(
     outSpatial.push(out);
   }
   return { kernel, strides, dilations, padsBegin, padsEnd, outSpatial };
-}
-
-function unknownDimError(where: string): () => string {
-  return () => {
-    throw new WebliteError('RUNTIME_ERROR', `${where}: window geometry needs concrete input dims`);
-  };
 }
 
 /** Lifts per-axis values to exactly 3 axes by prepending `fill`. */
@@ -117,7 +126,7 @@ export interface ConvAttrs extends WindowAttrs {
 }
 
 /** Positions per im2col tile: the [K × tile] buffer stays about cache-sized, with a floor for long inner loops. */
-const TILE_ELEMENTS = 1 << 18;
+const TILE_ELEMENTS = 1 << 16;
 const MIN_TILE_POSITIONS = 256;
 
 /**
@@ -144,7 +153,7 @@ export function conv(x: Tensor, w: Tensor, bias: Tensor | undefined, attrs: Conv
   if (bias && bias.size !== outChannels) {
     throw new WebliteError('RUNTIME_ERROR', `${where}: Conv B has ${bias.size} values, expected ${outChannels}`);
   }
-  const geometry = windowGeometry(x.dims.slice(2), { ...attrs, kernel: w.dims.slice(2) }, where);
+  const geometry = windowGeometry(x.dims.slice(2), { ...attrs, kernel: w.dims.slice(2) }, { where });
   const outSpatial = geometry.outSpatial as number[];
   const output = floatOutput(x.type, [batch, outChannels, ...outSpatial]);
 
@@ -276,17 +285,17 @@ export interface ConvTransposeAttrs extends ConvAttrs {
 
 /** Output spatial size and begin pads of ConvTranspose, following the ONNX spec's formulas. */
 export function convTransposeGeometry(
-  inSpatial: readonly Dim[], kernel: readonly number[], attrs: ConvTransposeAttrs, where: string, unknownDim: () => string,
+  inSpatial: readonly Dim[], kernel: readonly number[], attrs: ConvTransposeAttrs, context: GeometryContext,
 ): { outSpatial: Dim[]; padsBegin: number[]; strides: number[]; dilations: number[] } {
   const rank = inSpatial.length;
-  const strides = listOr(attrs.strides, rank, 1, 'strides', where);
-  const dilations = listOr(attrs.dilations, rank, 1, 'dilations', where);
-  const outputPadding = listOr(attrs.outputPadding, rank, 0, 'output_padding', where);
-  const pads = listOr(attrs.pads, 2 * rank, 0, 'pads', where);
+  const strides = listOr(attrs.strides, rank, 1, 'strides', context);
+  const dilations = listOr(attrs.dilations, rank, 1, 'dilations', context);
+  const outputPadding = listOr(attrs.outputPadding, rank, 0, 'output_padding', context);
+  const pads = listOr(attrs.pads, 2 * rank, 0, 'pads', context);
   // Some exporters give output_shape with the N and C dims in front.
   const outputShape = attrs.outputShape.length === rank + 2 ? attrs.outputShape.slice(2) : attrs.outputShape;
   if (outputShape.length !== 0 && outputShape.length !== rank) {
-    throw new WebliteError('BAD_MODEL', `${where}: output_shape [${outputShape}] does not match ${rank} spatial axes`);
+    throw fail(context, `output_shape [${outputShape}] does not match ${rank} spatial axes`);
   }
   const padsBegin: number[] = [];
   const outSpatial: Dim[] = [];
@@ -297,7 +306,7 @@ export function convTransposeGeometry(
     if (outputShape.length > 0 || same) {
       if (typeof size !== 'number') {
         padsBegin.push(0);
-        outSpatial.push(outputShape.length > 0 ? outputShape[i]! : strides[i] === 1 ? size : unknownDim());
+        outSpatial.push(outputShape.length > 0 ? outputShape[i]! : strides[i] === 1 ? size : unknown(context));
         continue;
       }
       const out = outputShape.length > 0 ? outputShape[i]! : size * strides[i]!;
@@ -309,10 +318,10 @@ export function convTransposeGeometry(
     }
     const [begin, end] = attrs.autoPad === 'VALID' ? [0, 0] : [pads[i]!, pads[rank + i]!];
     padsBegin.push(begin);
-    outSpatial.push(typeof size === 'number' ? strides[i]! * (size - 1) + outputPadding[i]! + span - begin - end : unknownDim());
+    outSpatial.push(typeof size === 'number' ? strides[i]! * (size - 1) + outputPadding[i]! + span - begin - end : unknown(context));
   }
   const bad = outSpatial.find((d) => typeof d === 'number' && d < 0);
-  if (bad !== undefined) throw new WebliteError('BAD_MODEL', `${where}: ConvTranspose output size ${bad} is negative`);
+  if (bad !== undefined) throw fail(context, `ConvTranspose output size ${bad} is negative`);
   return { outSpatial, padsBegin, strides, dilations };
 }
 
@@ -337,7 +346,7 @@ export function convTranspose(x: Tensor, w: Tensor, bias: Tensor | undefined, at
     throw new WebliteError('RUNTIME_ERROR', `${where}: ConvTranspose B has ${bias.size} values, expected ${outChannels}`);
   }
   const kernel = w.dims.slice(2);
-  const geometry = convTransposeGeometry(x.dims.slice(2), kernel, attrs, where, unknownDimError(where));
+  const geometry = convTransposeGeometry(x.dims.slice(2), kernel, attrs, { where });
   const outSpatial = geometry.outSpatial as number[];
   const output = floatOutput(x.type, [batch, outChannels, ...outSpatial]);
 

@@ -45,16 +45,12 @@ export function finishFloatOutput(output: FloatOutput): Tensor {
   return output.tensor;
 }
 
-/** A float tensor of `type` holding `values`. */
-export function floatTensor(type: DType, values: ArrayLike<number>, dims: readonly number[]): Tensor {
-  const output = floatOutput(type, dims);
-  for (let i = 0; i < output.values.length; i++) output.values[i] = values[i]!;
-  return finishFloatOutput(output);
-}
-
 // ---- the matrix kernels: out[M×N] = a[M×K] · b[K×N], row-major, starting at the given offsets ----
 
-/** Float64 accumulation; `row` is an N-long scratch. The k-outer loop streams rows of b for cache locality. */
+/**
+ * Float64 accumulation into `row`, an N-long scratch. The loops stream rows of b (cache friendly), four at a time
+ * to cut the accumulator traffic.
+ */
 export function multiplyFloat(
   a: FloatArray, aOffset: number, b: FloatArray, bOffset: number, out: FloatArray, outOffset: number,
   M: number, K: number, N: number, row: Float64Array,
@@ -62,7 +58,19 @@ export function multiplyFloat(
   for (let i = 0; i < M; i++) {
     row.fill(0, 0, N);
     const aRow = aOffset + i * K;
-    for (let k = 0; k < K; k++) {
+    let k = 0;
+    for (; k + 4 <= K; k += 4) {
+      const a0 = a[aRow + k]!;
+      const a1 = a[aRow + k + 1]!;
+      const a2 = a[aRow + k + 2]!;
+      const a3 = a[aRow + k + 3]!;
+      const b0 = bOffset + k * N;
+      const b1 = b0 + N;
+      const b2 = b1 + N;
+      const b3 = b2 + N;
+      for (let j = 0; j < N; j++) row[j]! += a0 * b[b0 + j]! + a1 * b[b1 + j]! + a2 * b[b2 + j]! + a3 * b[b3 + j]!;
+    }
+    for (; k < K; k++) {
       const av = a[aRow + k]!;
       const bRow = bOffset + k * N;
       for (let j = 0; j < N; j++) row[j]! += av * b[bRow + j]!;
