@@ -57,3 +57,17 @@ describe('ONNX opset normalisation matches onnxruntime', () => {
     });
   }
 });
+
+describe('attribute ints at the int64 limits', () => {
+  it('Slice-9 with ends = INT64_MAX slices to the end (regression: 2^63 wrapped to INT64_MIN)', async () => {
+    const spec: ModelSpec = {
+      opset: 9,
+      inputs: [f('x', [2, 3, 4])],
+      outputs: [out('y')],
+      nodes: [{ op: 'Slice', inputs: ['x'], outputs: ['y'], attrs: { starts: [1], ends: [9223372036854775807], axes: [2] } }],
+    };
+    const session = await InferenceSession.create(buildModel(spec), { backend: 'reference' });
+    const { y } = await session.run({ x: x234 });
+    expect(y!.dims).toEqual([2, 3, 3]);
+  });
+});

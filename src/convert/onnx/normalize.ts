@@ -40,9 +40,17 @@ function attrToInput(node: PendingNode, ctx: NormalizeContext, attr: string, ind
   const dims = Array.isArray(value) ? [values.length] : [];
   const tensor =
     type === 'int64'
-      ? new Tensor('int64', BigInt64Array.from(values, (v) => BigInt(Math.trunc(v))), dims)
+      ? new Tensor('int64', BigInt64Array.from(values, toInt64), dims)
       : new Tensor('float32', Float32Array.from(values), dims);
   setInput(node, index, ctx.constant(`${node.name}_${attr}`, tensor));
+}
+
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+/** Attribute ints arrive as JS numbers; INT64_MAX (a common "to the end" bound) rounds up to 2^63 — clamp it. */
+function toInt64(value: number): bigint {
+  const big = BigInt(Math.trunc(value));
+  return big > INT64_MAX ? INT64_MAX : big < INT64_MIN ? INT64_MIN : big;
 }
 
 const axesToInput: Normalizer = (node, ctx) => attrToInput(node, ctx, 'axes', 1, 'int64');
