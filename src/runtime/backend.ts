@@ -20,6 +20,8 @@ export interface CompileOptions {
 
 export interface CompiledModel {
   readonly placement: PlacementEntry[];
+  /** Threads actually used (1 when the backend runs on the calling thread only). */
+  readonly threads?: number;
   /** Runs the graph. `feeds` are validated by the session; returns the requested outputs. */
   run(feeds: Map<string, Tensor>, outputs: readonly string[]): Promise<Map<string, Tensor>>;
   release(): void;

@@ -1,11 +1,12 @@
 /** Backend selection: an explicit request is honoured or refused (never silently changed); 'auto' explains itself. */
 import { referenceBackend } from '../backends/reference/index.js';
+import { wasmBackend } from '../backends/wasm/index.js';
 import { WebliteError } from '../errors.js';
 import type { Backend, BackendName } from './backend.js';
 import { log } from './env.js';
 
 /** Backends in order of preference for 'auto'. wasm and webgpu register here when they land. */
-const BACKENDS: Partial<Record<BackendName, Backend>> = { reference: referenceBackend };
+const BACKENDS: Partial<Record<BackendName, Backend>> = { wasm: wasmBackend, reference: referenceBackend };
 const PREFERENCE: BackendName[] = ['webgpu', 'wasm', 'reference'];
 
 export function registerBackend(backend: Backend): void {

@@ -55,6 +55,11 @@ export class InferenceSession {
     this.outputs = graph.outputs.map(describe);
   }
 
+  /** Threads the backend really uses. */
+  get threads(): number {
+    return this.compiled?.threads ?? 1;
+  }
+
   /** Node → backend + kernel, for every node of the optimised graph. */
   get placement(): readonly PlacementEntry[] {
     return this.compiled?.placement ?? [];

@@ -1,0 +1,93 @@
+/**
+ * The wasm backend: C kernels compiled to WebAssembly SIMD (kernels-wasm/), driven from here. Weights are packed
+ * once per session; each distinct set of input dims gets a Plan (memory planned, steps resolved) on first use.
+ */
+import { WebliteError } from '../../errors.js';
+import type { Graph } from '../../ir/graph.js';
+import type { Tensor } from '../../ir/tensor.js';
+import type { Backend, CompileOptions, CompiledModel, PlacementEntry } from '../../runtime/backend.js';
+import { log } from '../../runtime/env.js';
+import { Heap } from './heap.js';
+import { type WasmKernels, detectFlavor, loadKernels } from './loader.js';
+import type { Lowering } from './lowering.js';
+import { LOWERINGS } from './lower/index.js';
+import { Plan, buildPlan } from './plan.js';
+import { specialize } from './specialize.js';
+
+/** Plans kept per session (distinct input shapes); the oldest is dropped beyond this. */
+const MAX_PLANS = 4;
+
+export const wasmBackend: Backend = {
+  name: 'wasm',
+  async probe() {
+    const support = detectFlavor();
+    if (!support.simd) return { available: false, reason: 'WebAssembly SIMD is not supported by this engine' };
+    return { available: true, reason: `WebAssembly SIMD${support.relaxed ? ' + relaxed SIMD' : ''}` };
+  },
+  async compile(graph, options) {
+    const kernels = await loadKernels();
+    return WasmModel.create(graph, kernels, options);
+  },
+};
+
+class WasmModel implements CompiledModel {
+  private readonly plans = new Map<string, Plan>();
+  private readonly cache = new WeakMap<object, Map<string, unknown>>();
+  readonly threads = 1;
+  placement: PlacementEntry[] = [];
+  private released = false;
+
+  private constructor(
+    private readonly graph: Graph,
+    private readonly kernels: WasmKernels,
+    private readonly heap: Heap,
+    private readonly lowerings: readonly Lowering[],
+  ) {}
+
+  static create(graph: Graph, kernels: WasmKernels, options: CompileOptions): WasmModel {
+    const model = new WasmModel(graph, kernels, new Heap(kernels), LOWERINGS);
+    if (options.threads !== undefined && options.threads > 1) {
+      log('warning', `wasm: threads: ${options.threads} requested; this build runs single-threaded (session.threads = 1)`);
+    }
+    // Plan once up front (symbolic dims as 1) so placement is known and weights are packed before the first run.
+    const dims = new Map(graph.inputs.map((name) => [name, (graph.tensor(name).dims ?? []).map((d) => (typeof d === 'number' ? d : 1))]));
+    model.placement = model.planFor(dims).placement;
+    return model;
+  }
+
+  private planFor(inputDims: Map<string, readonly number[]>): Plan {
+    const key = [...inputDims.values()].map((d) => d.join('x')).join('|');
+    let plan = this.plans.get(key);
+    if (!plan) {
+      const specialized = specialize(this.graph, inputDims);
+      plan = buildPlan(specialized, this.heap, this.kernels, { lowerings: this.lowerings, cached: (key, purpose, make) => this.cached(key, purpose, make) });
+      if (this.plans.size >= MAX_PLANS) this.plans.delete(this.plans.keys().next().value!);
+      this.plans.set(key, plan);
+      log('verbose', `wasm: planned ${key}: arena ${plan.arenaBytes} bytes, heap ${this.heap.used} bytes`);
+    }
+    return plan;
+  }
+
+  private cached<T>(key: object, purpose: string, make: () => T): T {
+    let entries = this.cache.get(key);
+    if (!entries) this.cache.set(key, (entries = new Map()));
+    if (!entries.has(purpose)) entries.set(purpose, make());
+    return entries.get(purpose) as T;
+  }
+
+  async run(feeds: Map<string, Tensor>, outputs: readonly string[]): Promise<Map<string, Tensor>> {
+    if (this.released) throw new WebliteError('RELEASED', 'run: the session was released');
+    const dims = new Map(this.graph.inputs.map((name) => [name, feeds.get(name)!.dims]));
+    return this.planFor(dims).run(feeds, outputs);
+  }
+
+  /** Memory reserved in the module (weights, plans, arenas), for reports. */
+  get heapBytes(): number {
+    return this.heap.used;
+  }
+
+  release(): void {
+    this.released = true;
+    this.plans.clear();
+  }
+}

@@ -1,0 +1,29 @@
+/** NCHW ↔ NHWC conversion steps inserted by the planner where a tensor's readers need the other layout. */
+import type { Layout } from '../../../passes/layout.js';
+import type { LoweringContext, Step } from '../lowering.js';
+
+export function convertLayout(ctx: LoweringContext, dims: readonly number[], from: number, to: number, target: Layout): Step {
+  const [n, c, h, w] = dims as [number, number, number, number];
+  const hw = h * w;
+  const size = n * c * hw;
+  if (ctx.kernels.has('wl_x32_transpose_nchw_nhwc')) {
+    const kernel = ctx.kernels.fn(target === 'nhwc' ? 'wl_x32_transpose_nchw_nhwc' : 'wl_x32_transpose_nhwc_nchw');
+    return { kernel: `x32-transpose-${target === 'nhwc' ? 'nchw-nhwc' : 'nhwc-nchw'}`, run: () => void kernel(n, c, hw, from, to) };
+  }
+  return {
+    kernel: `ts/transpose-${target === 'nhwc' ? 'nchw-nhwc' : 'nhwc-nchw'}`,
+    run() {
+      const src = ctx.heap.f32(from, size);
+      const dst = ctx.heap.f32(to, size);
+      for (let b = 0; b < n; b++) {
+        const base = b * c * hw;
+        for (let ch = 0; ch < c; ch++) {
+          for (let p = 0; p < hw; p++) {
+            if (target === 'nhwc') dst[base + p * c + ch] = src[base + ch * hw + p]!;
+            else dst[base + ch * hw + p] = src[base + p * c + ch]!;
+          }
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * How the wasm backend turns one IR node into one step. Each op family registers lowerings (lower/*.ts); the first
+ * whose `supports` accepts a node wins, and the reference fallback takes the rest — every choice is visible in
+ * `session.placement`.
+ */
+import type { Graph, Node } from '../../ir/graph.js';
+import type { Tensor } from '../../ir/tensor.js';
+import type { Layout } from '../../passes/layout.js';
+import type { Heap } from './heap.js';
+import type { WasmKernels } from './loader.js';
+
+export interface LoweringContext {
+  graph: Graph;
+  heap: Heap;
+  kernels: WasmKernels;
+  /** Layout a tensor is stored in (4-D activations may be NHWC). */
+  layout(name: string): Layout;
+  /** Logical (IR, NCHW) dims of a tensor; all static after specialisation. */
+  dims(name: string): number[];
+  /** Address of a float32 tensor in wasm memory (activations and graph inputs/outputs). */
+  ptr(name: string): number;
+  constant(name: string): Tensor | undefined;
+  /** Per-session cache for packed weights etc., keyed by (constant tensor object, purpose). */
+  cached<T>(key: object, purpose: string, make: () => T): T;
+  /** A tensor's value during a run, as a JS Tensor (wasm-resident tensors are copied out). */
+  read(name: string): Tensor;
+  /** Stores a value computed in JS (copied into wasm memory for resident tensors). */
+  write(name: string, value: Tensor): void;
+}
+
+export interface Step {
+  kernel: string;
+  run(): void;
+}
+
+export interface Lowering {
+  name: string;
+  /**
+   * 'native': computes 4-D activations in NHWC; 'transparent': works in whichever layout its 4-D inputs share;
+   * 'nchw': needs logical NCHW (ONNX) layout.
+   */
+  layout: 'native' | 'transparent' | 'nchw';
+  supports(node: Node, graph: Graph): boolean;
+  build(node: Node, ctx: LoweringContext): Step;
+}
+
+/** Static dims of a tensor, or undefined. */
+export function staticDims(graph: Graph, name: string): number[] | undefined {
+  const dims = graph.tensors.get(name)?.dims;
+  return dims && dims.every((d): d is number => typeof d === 'number') ? dims : undefined;
+}
+
+export function isFloat32(graph: Graph, name: string): boolean {
+  return graph.tensors.get(name)?.type === 'float32';
+}
