@@ -1,21 +1,29 @@
-/** `weblite bench`: latency statistics of one backend on one model, with synthetic inputs. */
+/** `weblite bench`: MindSpore-Lite-style benchmark of one model on one backend. */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WebliteError } from '../errors.js';
 import { InferenceSession } from '../runtime/session.js';
 import type { BackendName } from '../runtime/backend.js';
 import { Tensor } from '../ir/tensor.js';
+import { formatBytes } from './format.js';
 import { readModelFile, sideFiles } from './model-files.js';
+import { readNpy } from './npy.js';
 
 const HELP = `usage: weblite bench <model.wlm|model.onnx> [options]
 
-Creates a session (timed), then runs it on seeded random inputs (symbolic dims set to 1) and prints
-min / median / p90 latency.
+Times session creation, then runs the model (seeded random inputs, symbolic dims set to 1, unless --input is given)
+and prints min / median / p90 latency, memory, and optionally a per-node profile and accuracy against golden outputs.
 
 options:
-  -b, --backend <name>   auto | reference | wasm | webgpu (default auto)
-  --warmup <W>           untimed runs first (default 1)
-  --loops <L>            timed runs (default 10)
-  -h, --help             this help`;
+  -b, --backend <name>    auto | reference | wasm | webgpu (default auto)
+  --threads <N>           threads for the wasm backend
+  --warmup <W>            untimed runs first (default 1)
+  --loops <L>             timed runs (default 10)
+  -i, --input name=f.npy  use this input instead of random data (repeatable)
+  --golden name=f.npy     compare output 'name' with this golden output: max abs error, cosine similarity
+  --profile               per-node time profile (top 25 nodes and totals per op)
+  -h, --help              this help`;
 
 export async function bench(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -23,8 +31,12 @@ export async function bench(args: string[]): Promise<void> {
     allowPositionals: true,
     options: {
       backend: { type: 'string', short: 'b', default: 'auto' },
+      threads: { type: 'string' },
       warmup: { type: 'string', default: '1' },
       loops: { type: 'string', default: '10' },
+      input: { type: 'string', short: 'i', multiple: true },
+      golden: { type: 'string', multiple: true },
+      profile: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -40,24 +52,89 @@ export async function bench(args: string[]): Promise<void> {
   }
   const path = positionals[0]!;
   const bytes = await readModelFile(path);
+  const rssBefore = process.memoryUsage().rss;
   const createStart = performance.now();
-  const session = await InferenceSession.create(bytes, { backend: values.backend as BackendName | 'auto', files: sideFiles(path) });
+  const session = await InferenceSession.create(bytes, {
+    backend: values.backend as BackendName | 'auto',
+    files: sideFiles(path),
+    threads: values.threads ? Number(values.threads) : undefined,
+  });
   const createMs = performance.now() - createStart;
   const feeds = syntheticFeeds(session);
+  for (const [name, tensor] of await namedNpy(values.input ?? [], '--input')) feeds[name] = tensor;
   for (let i = 0; i < warmup; i++) await session.run(feeds);
+  if (values.profile) session.startProfiling();
   const times: number[] = [];
+  let outputs: Record<string, Tensor> = {};
   for (let i = 0; i < loops; i++) {
     const start = performance.now();
-    await session.run(feeds);
+    outputs = await session.run(feeds);
     times.push(performance.now() - start);
   }
+  const profile = values.profile ? session.endProfiling() : [];
   times.sort((a, b) => a - b);
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
   console.log(`model: ${path}`);
-  console.log(`backend: ${session.backend} — ${session.backendReason}`);
+  console.log(`backend: ${session.backend} — ${session.backendReason}; threads: ${session.threads}`);
+  const kernels = session.placement.filter((p) => p.backend !== 'cpu').length;
+  console.log(`placement: ${kernels}/${session.placement.length} nodes on ${session.backend} kernels, ${session.placement.length - kernels} on the CPU reference`);
   console.log(`session create: ${createMs.toFixed(1)} ms`);
   console.log(`latency over ${loops} runs (after ${warmup} warm-up): min ${times[0]!.toFixed(2)} ms, median ${at(0.5).toFixed(2)} ms, p90 ${at(0.9).toFixed(2)} ms`);
+  const memory = session.memoryBytes;
+  console.log(`memory: ${memory !== undefined ? `${formatBytes(memory)} reserved by the backend; ` : ''}process RSS +${formatBytes(Math.max(0, process.memoryUsage().rss - rssBefore))}`);
+  for (const [name, golden] of await namedNpy(values.golden ?? [], '--golden')) {
+    const got = outputs[name];
+    if (!got) throw new WebliteError('BAD_ARGUMENT', `--golden ${name}: the model has no output '${name}'`);
+    console.log(`accuracy ${name}: ${accuracy(got, golden)}`);
+  }
+  if (profile.length > 0) printProfile(profile, loops);
   await session.release();
+}
+
+async function namedNpy(specs: string[], flag: string): Promise<[string, Tensor][]> {
+  const out: [string, Tensor][] = [];
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0) throw new WebliteError('BAD_ARGUMENT', `${flag} ${spec}: expected name=file.npy`);
+    const file = spec.slice(eq + 1);
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await readFile(file));
+    } catch (error) {
+      throw new WebliteError('IO_ERROR', `${flag} ${spec}: ${(error as Error).message}`);
+    }
+    out.push([spec.slice(0, eq), readNpy(bytes, basename(file))]);
+  }
+  return out;
+}
+
+function accuracy(got: Tensor, want: Tensor): string {
+  if (got.size !== want.size) return `size ${got.size} ≠ golden ${want.size}`;
+  const a = got.data as ArrayLike<number>;
+  const b = want.data as ArrayLike<number>;
+  let maxAbs = 0;
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < b.length; i++) {
+    maxAbs = Math.max(maxAbs, Math.abs(Number(a[i]) - Number(b[i])));
+    dot += Number(a[i]) * Number(b[i]);
+    na += Number(a[i]) ** 2;
+    nb += Number(b[i]) ** 2;
+  }
+  return `max abs error ${maxAbs.toExponential(3)}, cosine similarity ${(dot / Math.sqrt(na * nb)).toFixed(7)}`;
+}
+
+function printProfile(profile: ReturnType<InferenceSession['endProfiling']>, loops: number): void {
+  const total = profile.reduce((s, e) => s + e.totalMs, 0);
+  console.log(`profile (per run, CPU wall time per step; ${loops} runs):`);
+  for (const e of profile.slice(0, 25)) {
+    console.log(`  ${(e.totalMs / loops).toFixed(3).padStart(9)} ms  ${((100 * e.totalMs) / total).toFixed(1).padStart(5)}%  ${e.op.padEnd(18)} ${e.kernel.padEnd(40)} ${e.node}`);
+  }
+  const byKernel = new Map<string, number>();
+  for (const e of profile) byKernel.set(e.kernel.replace(/^reference\/.*/, 'reference/*'), (byKernel.get(e.kernel.replace(/^reference\/.*/, 'reference/*')) ?? 0) + e.totalMs);
+  console.log('by kernel:');
+  for (const [kernel, ms] of [...byKernel].sort((a, b) => b[1] - a[1])) console.log(`  ${(ms / loops).toFixed(3).padStart(9)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${kernel}`);
 }
 
 function syntheticFeeds(session: InferenceSession): Record<string, Tensor> {
@@ -70,7 +147,6 @@ function syntheticFeeds(session: InferenceSession): Record<string, Tensor> {
     const data = tensor.data as unknown as { [i: number]: number | bigint; length: number };
     for (let i = 0; i < data.length; i++) {
       if (input.type === 'float32' || input.type === 'float64') data[i] = random();
-      else if (input.type === 'int64' || input.type === 'uint64') data[i] = 0n;
     }
     feeds[input.name] = tensor;
   }

@@ -14,6 +14,15 @@ export interface PlacementEntry {
   kernel: string;
 }
 
+/** Accumulated time of one node over the profiled runs. */
+export interface ProfileEntry {
+  node: string;
+  op: string;
+  kernel: string;
+  runs: number;
+  totalMs: number;
+}
+
 export interface CompileOptions {
   threads?: number;
 }
@@ -22,8 +31,13 @@ export interface CompiledModel {
   readonly placement: PlacementEntry[];
   /** Threads actually used (1 when the backend runs on the calling thread only). */
   readonly threads?: number;
+  /** Bytes the backend reserved for weights, packed data and activation arenas (where it tracks them). */
+  readonly memoryBytes?: number;
   /** Runs the graph. `feeds` are validated by the session; returns the requested outputs. */
   run(feeds: Map<string, Tensor>, outputs: readonly string[]): Promise<Map<string, Tensor>>;
+  /** Per-node timing: on from `setProfiling(true)` until `takeProfile()` returns and clears what was gathered. */
+  setProfiling?(on: boolean): void;
+  takeProfile?(): ProfileEntry[];
   release(): void;
 }
 

@@ -6,7 +6,7 @@ import type { Dim, Graph } from '../ir/graph.js';
 import type { DType } from '../ir/dtype.js';
 import type { Tensor } from '../ir/tensor.js';
 import { readWlm } from '../ir/wlm/read.js';
-import type { BackendName, CompiledModel, PlacementEntry } from './backend.js';
+import type { BackendName, CompiledModel, PlacementEntry, ProfileEntry } from './backend.js';
 import { selectBackend } from './select.js';
 import { checkFeeds } from './feeds.js';
 import { loadBytes } from './load.js';
@@ -55,6 +55,11 @@ export class InferenceSession {
     this.outputs = graph.outputs.map(describe);
   }
 
+  /** Bytes the backend reserved (packed weights, arenas), when it tracks them. */
+  get memoryBytes(): number | undefined {
+    return this.compiled?.memoryBytes;
+  }
+
   /** Threads the backend really uses. */
   get threads(): number {
     return this.compiled?.threads ?? 1;
@@ -85,6 +90,20 @@ export class InferenceSession {
     }
     const results = await compiled.run(inputs, wanted);
     return Object.fromEntries(wanted.map((name) => [name, results.get(name)!]));
+  }
+
+  /** Starts timing every node of the following runs (CPU-side wall time per step). */
+  startProfiling(): void {
+    if (!this.compiled?.setProfiling) throw new WebliteError('BAD_ARGUMENT', `profiling is not supported by the ${this.backend} backend`);
+    this.compiled.setProfiling(true);
+  }
+
+  /** Stops profiling and returns per-node totals, slowest first. */
+  endProfiling(): ProfileEntry[] {
+    const compiled = this.compiled;
+    if (!compiled?.takeProfile) return [];
+    compiled.setProfiling?.(false);
+    return compiled.takeProfile().sort((a, b) => b.totalMs - a.totalMs);
   }
 
   async release(): Promise<void> {

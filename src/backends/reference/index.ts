@@ -6,7 +6,7 @@ import { WebliteError } from '../../errors.js';
 import type { Graph } from '../../ir/graph.js';
 import { opTable } from '../../ir/ops.js';
 import type { Tensor } from '../../ir/tensor.js';
-import type { Backend, CompiledModel, PlacementEntry } from '../../runtime/backend.js';
+import type { Backend, CompiledModel, PlacementEntry, ProfileEntry } from '../../runtime/backend.js';
 
 export const referenceBackend: Backend = {
   name: 'reference',
@@ -31,7 +31,24 @@ class ReferenceModel implements CompiledModel {
     for (const [name, i] of last) this.lastUse[i]!.push(name);
   }
 
+  private times: Float64Array | undefined;
+  private runs = 0;
+
+  setProfiling(on: boolean): void {
+    this.times = on ? new Float64Array(this.graph.nodes.length) : this.times;
+    if (on) this.runs = 0;
+  }
+
+  takeProfile(): ProfileEntry[] {
+    const times = this.times;
+    this.times = undefined;
+    if (!times) return [];
+    return this.placement.map((p, i) => ({ node: p.node, op: p.op, kernel: p.kernel, runs: this.runs, totalMs: times[i]! }));
+  }
+
   async run(feeds: Map<string, Tensor>, outputs: readonly string[]): Promise<Map<string, Tensor>> {
+    const times = this.times;
+    if (times) this.runs++;
     const values = new Map<string, Tensor>(feeds);
     const wanted = new Set(outputs);
     const lookup = (name: string): Tensor | undefined => {
@@ -42,6 +59,7 @@ class ReferenceModel implements CompiledModel {
     };
     this.graph.nodes.forEach((node, index) => {
       const inputs = node.inputs.map(lookup);
+      const started = times ? performance.now() : 0;
       let results: Tensor[];
       try {
         results = opTable[node.op].reference(inputs, node.attrs, { outputCount: node.outputs.length, nodeName: node.name });
@@ -50,6 +68,7 @@ class ReferenceModel implements CompiledModel {
         const reason = error instanceof Error ? error.message : String(error);
         throw new WebliteError('RUNTIME_ERROR', `node '${node.name}' (${node.op}) failed: ${reason}`, { cause: error });
       }
+      if (times) times[index]! += performance.now() - started;
       node.outputs.forEach((name, i) => {
         if (name !== '' && results[i]) values.set(name, results[i]!);
       });

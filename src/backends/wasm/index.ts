@@ -5,7 +5,7 @@
 import { WebliteError } from '../../errors.js';
 import type { Graph } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
-import type { Backend, CompileOptions, CompiledModel, PlacementEntry } from '../../runtime/backend.js';
+import type { Backend, CompileOptions, CompiledModel, PlacementEntry, ProfileEntry } from '../../runtime/backend.js';
 import { log } from '../../runtime/env.js';
 import { Heap } from './heap.js';
 import { type WasmKernels, detectFlavor, loadKernels } from './loader.js';
@@ -36,6 +36,7 @@ class WasmModel implements CompiledModel {
   readonly threads = 1;
   placement: PlacementEntry[] = [];
   private released = false;
+  private profiling = false;
 
   private constructor(
     private readonly graph: Graph,
@@ -78,11 +79,39 @@ class WasmModel implements CompiledModel {
   async run(feeds: Map<string, Tensor>, outputs: readonly string[]): Promise<Map<string, Tensor>> {
     if (this.released) throw new WebliteError('RELEASED', 'run: the session was released');
     const dims = new Map(this.graph.inputs.map((name) => [name, feeds.get(name)!.dims]));
-    return this.planFor(dims).run(feeds, outputs);
+    const plan = this.planFor(dims);
+    if (this.profiling && !plan.profile) plan.profile = new Float64Array(plan.steps.length);
+    return plan.run(feeds, outputs);
+  }
+
+  setProfiling(on: boolean): void {
+    this.profiling = on;
+    if (!on) return;
+    for (const plan of this.plans.values()) {
+      plan.profile = new Float64Array(plan.steps.length);
+      plan.profileRuns = 0;
+    }
+  }
+
+  takeProfile(): ProfileEntry[] {
+    const entries = new Map<string, ProfileEntry>();
+    for (const plan of this.plans.values()) {
+      if (!plan.profile) continue;
+      plan.steps.forEach((step, i) => {
+        const index = plan.stepNodes[i]!;
+        const where = index >= 0 ? plan.placement[index]! : { node: '(layout conversion)', op: 'Transpose', kernel: step.kernel };
+        const key = `${where.node}\u0000${step.kernel}`;
+        const entry = entries.get(key) ?? { node: where.node, op: where.op, kernel: step.kernel, runs: plan.profileRuns, totalMs: 0 };
+        entry.totalMs += plan.profile![i]!;
+        entries.set(key, entry);
+      });
+      plan.profile = undefined;
+    }
+    return [...entries.values()];
   }
 
   /** Memory reserved in the module (weights, plans, arenas), for reports. */
-  get heapBytes(): number {
+  get memoryBytes(): number {
     return this.heap.used;
   }
 

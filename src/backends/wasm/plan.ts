@@ -29,7 +29,10 @@ export class Plan {
   constructor(
     readonly graph: Graph,
     readonly steps: Step[],
+    /** One entry per node step; conversion steps have none (see `stepNodes`). */
     readonly placement: PlacementEntry[],
+    /** For each step, its node's placement index, or -1 for a layout conversion. */
+    readonly stepNodes: number[],
     readonly arenaBytes: number,
     private readonly slots: Map<string, number>,
     readonly heap: Heap,
@@ -39,6 +42,10 @@ export class Plan {
     return this.slots.get(name);
   }
 
+  /** Step index → milliseconds accumulated while profiling (undefined when off). */
+  profile: Float64Array | undefined;
+  profileRuns = 0;
+
   run(feeds: Map<string, Tensor>, outputs: readonly string[]): Map<string, Tensor> {
     this.values.clear();
     for (const [name, tensor] of feeds) {
@@ -46,7 +53,17 @@ export class Plan {
       if (ptr === undefined) this.values.set(name, tensor);
       else this.heap.f32(ptr, tensor.size).set(tensor.data as Float32Array);
     }
-    for (const step of this.steps) step.run();
+    const profile = this.profile;
+    if (profile) {
+      this.profileRuns++;
+      for (let i = 0; i < this.steps.length; i++) {
+        const started = performance.now();
+        this.steps[i]!.run();
+        profile[i]! += performance.now() - started;
+      }
+    } else {
+      for (const step of this.steps) step.run();
+    }
     const result = new Map<string, Tensor>();
     for (const name of outputs) {
       const constant = this.graph.constant(name);
@@ -168,7 +185,7 @@ export function buildPlan(graph: Graph, heap: Heap, kernels: WasmKernels, option
     if (version !== name && slots.has(version)) slots.set(name, slots.get(version)!);
   }
 
-  const plan = new Plan(graph, [], [], memory.size, slots, heap);
+  const plan = new Plan(graph, [], [], [], memory.size, slots, heap);
   const contextFor = (node: Node | undefined): LoweringContext => ({
     graph,
     heap,
@@ -193,11 +210,13 @@ export function buildPlan(graph: Graph, heap: Heap, kernels: WasmKernels, option
       const from = slots.get(resolve(item.from))!;
       const to = slots.get(resolve(item.to))!;
       plan.steps.push(convertLayout(contextFor(undefined), dims, from, to, item.target));
+      plan.stepNodes.push(-1);
       continue;
     }
     const lowering = chosen.get(item.node)!;
     const step = lowering.build(item.node, contextFor(item.node));
     plan.steps.push(step);
+    plan.stepNodes.push(plan.placement.length);
     plan.placement.push({ node: item.node.name, op: item.node.op, backend: lowering === fallbackLowering ? 'cpu' : 'wasm', kernel: step.kernel });
   }
   return plan;
