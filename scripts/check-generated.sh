@@ -9,3 +9,8 @@ if ! git diff --exit-code --stat -- src/format src/convert/onnx; then
   exit 1
 fi
 echo "check-generated: generated code is up to date"
+if command -v emcc >/dev/null && command -v clang-19 >/dev/null; then
+  node scripts/build-wasm.mjs --check
+else
+  echo "check-generated: emcc/clang-19 absent, skipping the .wasm rebuild check"
+fi
