@@ -106,3 +106,34 @@ describe('torch.onnx exports (opset 13) on the reference backend', () => {
     );
   }
 });
+
+describe('torch.onnx exports on the wasm backend', () => {
+  for (const model of MODELS) {
+    it(
+      model.name,
+      async (context) => {
+        const status = fixtureStatus.get(model.name)!;
+        if (!status.ready) return context.skip(status.reason);
+        const fixture = loadFixture(model.name);
+        const session = await InferenceSession.create(fixture.onnx, { backend: 'wasm' });
+        expect(session.backend).toBe('wasm');
+        const start = performance.now();
+        const { output } = await session.run({ input: fixture.input });
+        const milliseconds = performance.now() - start;
+        const error = relativeL2(output!, fixture.expected);
+        const onKernels = session.placement.filter((p) => p.backend === 'wasm').length;
+        console.log(`${model.name} (wasm): relative L2 vs torch ${error.toExponential(2)} (${milliseconds.toFixed(0)} ms; ${onKernels}/${session.placement.length} nodes on wasm kernels)`);
+        expect(error).toBeLessThanOrEqual(TOLERANCE);
+        if (model.symbolicInputDims && fixture.input.dims[0]! > 1) {
+          // A second input shape gets its own plan; the first must keep working.
+          const single = await session.run({ input: sampleOf(fixture.input, 0) });
+          expect(relativeL2(single.output!, sampleOf(fixture.expected, 0))).toBeLessThanOrEqual(TOLERANCE);
+          const again = await session.run({ input: fixture.input });
+          expect(again.output!.data).toEqual(output!.data);
+        }
+        await session.release();
+      },
+      TIMEOUT_MS,
+    );
+  }
+});

@@ -41,6 +41,17 @@ export class Heap {
     return ptr;
   }
 
+  /**
+   * Temporary memory above the allocation top, valid only until the next `alloc` (e.g. unpacked weights while a
+   * packing kernel reads them). Grows memory if needed but reserves nothing.
+   */
+  scratch(bytes: number, what: string): number {
+    const top = this.top;
+    this.alloc(bytes, what);
+    this.top = top;
+    return top;
+  }
+
   /** Fails early if `bytes` more could never fit (used before committing to a plan). */
   check(bytes: number, what: string): void {
     if (this.top + bytes > MAX_BYTES) {

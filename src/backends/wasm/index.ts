@@ -46,7 +46,12 @@ class WasmModel implements CompiledModel {
   ) {}
 
   static create(graph: Graph, kernels: WasmKernels, options: CompileOptions): WasmModel {
-    const model = new WasmModel(graph, kernels, new Heap(kernels), LOWERINGS);
+    const available = LOWERINGS.filter((lowering) => lowering.requires.every((name) => kernels.has(name)));
+    if (available.length < LOWERINGS.length) {
+      const missing = LOWERINGS.filter((l) => !available.includes(l)).map((l) => l.name);
+      log('warning', `wasm: weblite-${kernels.flavor}.wasm lacks the kernels of ${missing.join(', ')}; those nodes run on the CPU reference`);
+    }
+    const model = new WasmModel(graph, kernels, new Heap(kernels), available);
     if (options.threads !== undefined && options.threads > 1) {
       log('warning', `wasm: threads: ${options.threads} requested; this build runs single-threaded (session.threads = 1)`);
     }

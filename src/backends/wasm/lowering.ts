@@ -35,6 +35,8 @@ export interface Step {
 
 export interface Lowering {
   name: string;
+  /** Kernel exports it calls; a lowering whose kernels are missing from the loaded module is not used. */
+  requires: readonly string[];
   /**
    * 'native': computes 4-D activations in NHWC; 'transparent': works in whichever layout its 4-D inputs share;
    * 'nchw': needs logical NCHW (ONNX) layout.

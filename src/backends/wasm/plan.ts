@@ -75,11 +75,14 @@ export class Plan {
   }
 }
 
-/** A graph tensor's current value as a JS Tensor (a copy for wasm-resident tensors). */
-export function readTensor(plan: Plan, name: string): Tensor {
+/**
+ * A graph tensor's current value as a JS Tensor (a copy for wasm-resident tensors). `slot` names the stored version
+ * to read (e.g. 'x#nchw' when the tensor itself is kept NHWC); its logical dims are the tensor's.
+ */
+export function readTensor(plan: Plan, name: string, slot = name): Tensor {
   const constant = plan.graph.constant(name);
   if (constant) return constant;
-  const ptr = plan.ptr(name);
+  const ptr = plan.ptr(slot);
   if (ptr === undefined) {
     const value = plan.values.get(name);
     if (!value) throw new WebliteError('RUNTIME_ERROR', `wasm: tensor '${name}' has no value`);
@@ -200,7 +203,7 @@ export function buildPlan(graph: Graph, heap: Heap, kernels: WasmKernels, option
     },
     constant: (name) => graph.constant(name),
     cached: options.cached,
-    read: (name) => readTensor(plan, name),
+    read: (name) => readTensor(plan, name, node && node.inputs.includes(name) ? resolve(versionOf(node, name)) : name),
     write: (name, value) => writeTensor(plan, name, value),
   });
 

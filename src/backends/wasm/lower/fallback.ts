@@ -8,6 +8,7 @@ import type { Lowering } from '../lowering.js';
 
 export const fallbackLowering: Lowering = {
   name: 'reference',
+  requires: [],
   layout: 'nchw',
   supports: () => true,
   build(node, ctx) {
