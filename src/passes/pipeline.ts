@@ -5,6 +5,7 @@
 import type { Graph } from '../ir/graph.js';
 import { inferShapes } from '../ir/infer.js';
 import { eliminateDeadNodes } from './eliminate-dead-nodes.js';
+import { FUSION_PASSES } from './fusion.js';
 import { foldConstants } from './fold-constants.js';
 import type { Pass } from './pass.js';
 import { removeIdentity } from './remove-identity.js';
@@ -17,6 +18,8 @@ export interface PipelineOptions {
   validate?: boolean;
   /** Skip optimisation entirely (keeps the graph as imported). */
   optimize?: boolean;
+  /** Run the fusion stage (Conv+BN, residual, activations, MatMul+bias, LayerNorm, Gelu). Default true when optimising. */
+  fuse?: boolean;
 }
 
 export function runPipeline(graph: Graph, options: PipelineOptions = {}): Graph {
@@ -33,6 +36,15 @@ export function runPipeline(graph: Graph, options: PipelineOptions = {}): Graph 
         if (options.validate) validateGraph(graph, pass.name);
       }
       if (!changed) break;
+    }
+    // Fusion needs identities removed and constants folded first; each pass re-infers shapes when it changes the graph.
+    if (options.fuse !== false) {
+      let fused = false;
+      for (const pass of FUSION_PASSES) {
+        if (pass.run(graph)) fused = true;
+        if (options.validate) validateGraph(graph, pass.name);
+      }
+      if (fused) eliminateDeadNodes.run(graph);
     }
   }
   inferShapes(graph);

@@ -22,6 +22,10 @@ export interface OnnxImportOptions {
 }
 
 export const MIN_OPSET = 7;
+
+/** weblite's own fused ops: never read from an ONNX file (onnxruntime's com.microsoft ops of the same name differ). Gelu is
+ * accepted: it is ONNX's own op (opset 20) with the same meaning. */
+const IR_ONLY_OPS = new Set(['FusedConv', 'FusedGemm', 'FusedMatMul']);
 export const MAX_OPSET = 18;
 
 export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): GraphType {
@@ -91,7 +95,7 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
       }
       throw error;
     }
-    if (!isOpType(node.op)) {
+    if (!isOpType(node.op) || IR_ONLY_OPS.has(node.op)) {
       addUnsupported(unsupported, node.op, node.name);
       continue;
     }
