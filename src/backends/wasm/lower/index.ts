@@ -1,7 +1,20 @@
 /** Every wasm lowering, in order of preference (the reference fallback is implicit). */
 import type { Lowering } from '../lowering.js';
 import { convLowering } from './conv.js';
+import { binaryLowering, unaryLowering } from './elementwise.js';
 import { gemmLowering, matmulLowering, pointwiseConvLowering } from './gemm.js';
+import { concatLowering, reshapeLowering } from './movement.js';
 import { globalPoolLowering, poolLowering } from './pool.js';
 
-export const LOWERINGS: readonly Lowering[] = [pointwiseConvLowering, convLowering, poolLowering, globalPoolLowering, gemmLowering, matmulLowering];
+export const LOWERINGS: readonly Lowering[] = [
+  pointwiseConvLowering,
+  convLowering,
+  poolLowering,
+  globalPoolLowering,
+  gemmLowering,
+  matmulLowering,
+  binaryLowering,
+  unaryLowering,
+  concatLowering,
+  reshapeLowering,
+];
