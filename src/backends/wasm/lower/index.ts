@@ -5,6 +5,7 @@ import { binaryLowering, unaryLowering } from './elementwise.js';
 import { gemmLowering, matmulLowering, pointwiseConvLowering } from './gemm.js';
 import { concatLowering, reshapeLowering } from './movement.js';
 import { globalPoolLowering, poolLowering } from './pool.js';
+import { dynamicMatmulLowering, layerNormLowering, softmaxLowering, transposeLowering } from './transformer.js';
 
 export const LOWERINGS: readonly Lowering[] = [
   pointwiseConvLowering,
@@ -13,6 +14,10 @@ export const LOWERINGS: readonly Lowering[] = [
   globalPoolLowering,
   gemmLowering,
   matmulLowering,
+  dynamicMatmulLowering,
+  softmaxLowering,
+  layerNormLowering,
+  transposeLowering,
   binaryLowering,
   unaryLowering,
   concatLowering,

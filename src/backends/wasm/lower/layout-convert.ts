@@ -6,9 +6,9 @@ export function convertLayout(ctx: LoweringContext, dims: readonly number[], fro
   const [n, c, h, w] = dims as [number, number, number, number];
   const hw = h * w;
   const size = n * c * hw;
-  if (ctx.kernels.has('wl_x32_transpose_nchw_nhwc')) {
-    const kernel = ctx.kernels.fn(target === 'nhwc' ? 'wl_x32_transpose_nchw_nhwc' : 'wl_x32_transpose_nhwc_nchw');
-    return { kernel: `x32-transpose-${target === 'nhwc' ? 'nchw-nhwc' : 'nhwc-nchw'}`, run: () => void kernel(n, c, hw, from, to) };
+  if (ctx.kernels.has('wl_x32_nchw_to_nhwc')) {
+    const kernel = ctx.kernels.fn(target === 'nhwc' ? 'wl_x32_nchw_to_nhwc' : 'wl_x32_nhwc_to_nchw');
+    return { kernel: `x32-transpose-4x4-wasmsimd-${target === 'nhwc' ? 'nchw-nhwc' : 'nhwc-nchw'}`, run: () => void kernel(0, n * hw, c, hw, from, to) };
   }
   return {
     kernel: `ts/transpose-${target === 'nhwc' ? 'nchw-nhwc' : 'nhwc-nchw'}`,
