@@ -25,6 +25,8 @@ export interface PlanOptions {
 export class Plan {
   /** JS-side values (non-float32 tensors) of the current run. */
   readonly values = new Map<string, Tensor>();
+  /** Graph output → the stored version to read it from (its NCHW copy when the tensor is kept NHWC). */
+  readonly outputSlots = new Map<string, string>();
 
   constructor(
     readonly graph: Graph,
@@ -68,7 +70,7 @@ export class Plan {
     for (const name of outputs) {
       const constant = this.graph.constant(name);
       if (constant) result.set(name, constant);
-      else result.set(name, readTensor(this, name));
+      else result.set(name, readTensor(this, name, this.outputSlots.get(name)));
     }
     this.values.clear();
     return result;
@@ -182,13 +184,9 @@ export function buildPlan(graph: Graph, heap: Heap, kernels: WasmKernels, option
   const slots = new Map<string, number>();
   for (const [name, offset] of memory.offsets) slots.set(name, arena + offset);
   for (const [alias, target] of aliases) if (slots.has(target)) slots.set(alias, slots.get(target)!);
-  // Graph outputs are read from their NCHW version.
-  for (const name of graph.outputs) {
-    const version = outputVersion(name);
-    if (version !== name && slots.has(version)) slots.set(name, slots.get(version)!);
-  }
-
   const plan = new Plan(graph, [], [], [], memory.size, slots, heap);
+  // Graph outputs are read from their NCHW version.
+  for (const name of graph.outputs) plan.outputSlots.set(name, outputVersion(name));
   const contextFor = (node: Node | undefined): LoweringContext => ({
     graph,
     heap,

@@ -1,0 +1,103 @@
+/**
+ * The wasm backend's planner and lowerings against the reference backend on small graphs that exercise layout
+ * decisions: NHWC ops feeding graph outputs, NCHW readers, broadcasting constants in NHWC, mixed-layout Concat,
+ * depthwise/grouped/strided convs, pooling, and a second input shape on the same session.
+ * Tolerance: 1e-5·(1+|want|) — f32 kernels against the float64-accumulating reference on O(1) data.
+ */
+import { describe, expect, it } from 'vitest';
+import { InferenceSession, Tensor } from '../../src/index.js';
+import { type ModelSpec, buildModel, randomTensor } from '../helpers/onnx-builder.js';
+
+async function expectSameAsReference(spec: ModelSpec, feeds: Record<string, Tensor>, minWasmNodes = 1) {
+  const model = buildModel(spec);
+  const wasm = await InferenceSession.create(model, { backend: 'wasm' });
+  const reference = await InferenceSession.create(model, { backend: 'reference' });
+  const got = await wasm.run(feeds);
+  const want = await reference.run(feeds);
+  for (const [name, expected] of Object.entries(want)) {
+    expect(got[name]!.dims).toEqual(expected.dims);
+    const a = got[name]!.data as Float32Array;
+    const b = expected.data as Float32Array;
+    for (let i = 0; i < b.length; i++) expect(Math.abs(a[i]! - b[i]!), `${name}[${i}]`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(b[i]!)));
+  }
+  expect(wasm.placement.filter((p) => p.backend === 'wasm').length).toBeGreaterThanOrEqual(minWasmNodes);
+  return wasm;
+}
+
+const f = (name: string, dims: (number | string)[]) => ({ name, type: 'float32' as const, dims });
+
+describe('wasm backend vs reference', () => {
+  it('NHWC op output that is a graph output with H, W > 1 (regression: output slot aliased its NCHW copy)', async () => {
+    await expectSameAsReference(
+      { inputs: [f('x', [1, 3, 6, 7])], outputs: [f('y', [])], nodes: [{ op: 'MaxPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: [2, 2] } }] },
+      { x: randomTensor([1, 3, 6, 7], 1) },
+    );
+  });
+
+  it('conv chain with per-channel constants, NCHW readers and two outputs', async () => {
+    await expectSameAsReference(
+      {
+        inputs: [f('x', [2, 5, 9, 8])],
+        outputs: [f('y', []), f('z', [])],
+        initializers: { w1: randomTensor([6, 5, 3, 3], 2), b1: randomTensor([6], 3), s: randomTensor([6, 1, 1], 4), w2: randomTensor([6, 1, 3, 3], 5), w3: randomTensor([4, 3, 1, 1], 6) },
+        nodes: [
+          { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c1'], attrs: { pads: [1, 0, 2, 1], strides: [2, 1] } },
+          { op: 'Mul', inputs: ['c1', 's'], outputs: ['m'] },
+          { op: 'Conv', inputs: ['m', 'w2'], outputs: ['dw'], attrs: { group: 6, pads: [1, 1, 1, 1], dilations: [1, 2] } },
+          { op: 'Relu', inputs: ['dw'], outputs: ['r'] },
+          { op: 'Conv', inputs: ['r', 'w3'], outputs: ['g'], attrs: { group: 2 } },
+          { op: 'Transpose', inputs: ['g'], outputs: ['y'], attrs: { perm: [0, 2, 3, 1] } },
+          { op: 'AveragePool', inputs: ['r'], outputs: ['z'], attrs: { kernel_shape: [3, 2], pads: [1, 1, 1, 0], count_include_pad: 1, strides: [2, 2] } },
+        ],
+      },
+      { x: randomTensor([2, 5, 9, 8], 7) },
+      5,
+    );
+  });
+
+  it('channel Concat of an NHWC tensor with a graph input, residual Add, global pooling, Gemm', async () => {
+    await expectSameAsReference(
+      {
+        inputs: [f('x', [1, 3, 5, 5]), f('u', [1, 2, 5, 5])],
+        outputs: [f('y', [])],
+        initializers: { w: randomTensor([5, 3, 3, 3], 8), wf: randomTensor([10, 5], 9), bf: randomTensor([10], 10) },
+        nodes: [
+          { op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], attrs: { pads: [1, 1, 1, 1] } },
+          { op: 'Concat', inputs: ['c', 'u'], outputs: ['cat'], attrs: { axis: 1 } },
+          { op: 'Slice', inputs: ['cat', 'starts', 'ends', 'axes'], outputs: ['s'] },
+          { op: 'Add', inputs: ['s', 'c'], outputs: ['a'] },
+          { op: 'GlobalAveragePool', inputs: ['a'], outputs: ['g'] },
+          { op: 'Flatten', inputs: ['g'], outputs: ['fl'] },
+          { op: 'Gemm', inputs: ['fl', 'wf', 'bf'], outputs: ['y'], attrs: { transB: 1 } },
+        ],
+        rawInitializers: [
+          { name: 'starts', dims: [1], data_type: 7, int64_data: [0] },
+          { name: 'ends', dims: [1], data_type: 7, int64_data: [5] },
+          { name: 'axes', dims: [1], data_type: 7, int64_data: [1] },
+        ],
+      },
+      { x: randomTensor([1, 3, 5, 5], 11), u: randomTensor([1, 2, 5, 5], 12) },
+      4,
+    );
+  });
+
+  it('attention-style MatMul with an activation right-hand side, Softmax and LayerNormalization; two input shapes', async () => {
+    const spec: ModelSpec = {
+      opset: 17,
+      inputs: [f('q', ['b', 4, 7]), f('k', ['b', 7, 4])],
+      outputs: [f('y', [])],
+      initializers: { g: randomTensor([7], 13), beta: randomTensor([7], 14) },
+      nodes: [
+        { op: 'MatMul', inputs: ['q', 'k'], outputs: ['s'] },
+        { op: 'Softmax', inputs: ['s'], outputs: ['p'], attrs: { axis: -1 } },
+        { op: 'MatMul', inputs: ['p', 'q'], outputs: ['o'] },
+        { op: 'Transpose', inputs: ['o'], outputs: ['t'], attrs: { perm: [0, 2, 1] } },
+        { op: 'Transpose', inputs: ['t'], outputs: ['t2'], attrs: { perm: [0, 2, 1] } },
+        { op: 'LayerNormalization', inputs: ['t2', 'g', 'beta'], outputs: ['y'], attrs: { axis: -1 } },
+      ],
+    };
+    const session = await expectSameAsReference(spec, { q: randomTensor([3, 4, 7], 15), k: randomTensor([3, 7, 4], 16) }, 3);
+    const one = await session.run({ q: randomTensor([1, 4, 7], 17), k: randomTensor([1, 7, 4], 18) });
+    expect(one.y!.dims).toEqual([1, 4, 7]);
+  });
+});
