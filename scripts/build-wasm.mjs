@@ -1,9 +1,10 @@
-// Builds weblite's WebAssembly kernels (kernels-wasm/**/*.c) into two standalone modules:
-//   src/backends/wasm/bin/weblite-simd.wasm     emcc -O3 -msimd128            (runs everywhere with SIMD)
-//   src/backends/wasm/bin/weblite-relaxed.wasm  clang-19 -msimd128 -mrelaxed-simd (FMA etc.; chosen at run time)
+// Builds weblite's WebAssembly kernels (kernels-wasm/**/*.c) into standalone modules:
+//   src/backends/wasm/bin/weblite-simd.wasm             emcc -O3 -msimd128 (runs everywhere with SIMD)
+//   src/backends/wasm/bin/weblite-relaxed.wasm          clang-19 + relaxed SIMD (FMA etc.; chosen at run time)
+//   src/backends/wasm/bin/weblite-simd-threads.wasm     clang-19, SIMD on a shared imported memory, for worker pools
 // The .wasm files are committed, so a fresh clone runs without a C toolchain; `--check` rebuilds into a temporary
 // folder and fails if the result differs from the committed files (CI runs it when emcc is installed).
-// Usage: node scripts/build-wasm.mjs [--check] [--only simd|relaxed] [--out DIR] [--include dir1,dir2]
+// Usage: node scripts/build-wasm.mjs [--check] [--only simd|relaxed|simd-threads] [--out DIR] [--include dir1,dir2]
 //   --out/--include build a private module from some kernel folders (kernels-wasm/common is always included),
 //   e.g. while developing one kernel family; load it in tests by pointing env.wasmPaths at DIR.
 import { execFileSync } from 'node:child_process';
@@ -57,19 +58,30 @@ if (!only || only === 'simd') {
     '-sTOTAL_STACK=1MB', '-sINITIAL_MEMORY=2MB', '-sERROR_ON_UNDEFINED_SYMBOLS=1', '-o', out, ...files]);
   builds.push(out);
 }
-if (!only || only === 'relaxed') {
+/** clang-19 + wasm-ld-19 builds: relaxed SIMD and/or threads (shared imported memory, atomics). */
+function clangBuild(name, extraFlags, linkFlags) {
   if (!have('clang-19') || !have('wasm-ld-19')) throw new Error('clang-19/wasm-ld-19 not found: apt-get install clang-19 lld-19');
   const objects = mkdtempSync(join(tmpdir(), 'weblite-obj-'));
   const objectFiles = files.map((file, i) => {
     const object = join(objects, `${i}.o`);
-    run('clang-19', ['--target=wasm32', ...common, '-mrelaxed-simd', '-DWL_RELAXED=1', '-ffreestanding', '-c', file, '-o', object]);
+    run('clang-19', ['--target=wasm32', ...common, ...extraFlags, '-ffreestanding', '-c', file, '-o', object]);
     return object;
   });
-  const out = join(outDir, 'weblite-relaxed.wasm');
-  run('wasm-ld-19', ['--no-entry', '--export=__heap_base', '--export-table', '--strip-all', '-z', 'stack-size=1048576',
-    '--initial-memory=2097152', '--max-memory=4294967296', '--gc-sections', '-o', out, ...objectFiles]);
+  const out = join(outDir, `weblite-${name}.wasm`);
+  run('wasm-ld-19', ['--no-entry', '--export=__heap_base', '--strip-all', '-z', 'stack-size=1048576', '--initial-memory=2097152',
+    '--max-memory=4294967296', '--gc-sections', ...linkFlags, '-o', out, ...objectFiles]);
   builds.push(out);
 }
+
+const RELAXED = ['-mrelaxed-simd', '-DWL_RELAXED=1'];
+// Threaded builds import one shared memory (every worker instantiates the module on it) and export the stack
+// pointer, which each worker moves to its own stack.
+const THREADS = ['-matomics', '-DWL_THREADS=1'];
+const THREADS_LINK = ['--import-memory', '--shared-memory', '--export=__stack_pointer'];
+if (!only || only === 'relaxed') clangBuild('relaxed', RELAXED, ['--export-table']);
+if (!only || only === 'simd-threads') clangBuild('simd-threads', THREADS, THREADS_LINK);
+// No relaxed-threads build: all modules together must stay ≤ 120 KB gzipped, and a relaxed + threads module would
+// serve only cross-origin-isolated Chromium/Firefox pages that ask for threads (they use simd-threads instead).
 
 let total = 0;
 for (const out of builds) {

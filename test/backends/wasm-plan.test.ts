@@ -101,3 +101,33 @@ describe('wasm backend vs reference', () => {
     expect(one.y!.dims).toEqual([1, 4, 7]);
   });
 });
+
+describe('wasm worker threads', () => {
+  it('threads: 2 runs a worker pool on shared memory and matches the single-threaded result', async () => {
+    const spec: ModelSpec = {
+      inputs: [f('x', [1, 6, 17, 19])],
+      outputs: [f('y', [])],
+      initializers: { w: randomTensor([10, 6, 3, 3], 21), w2: randomTensor([10, 1, 3, 3], 22), wf: randomTensor([10, 7], 23) },
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], attrs: { pads: [1, 1, 1, 1] } },
+        { op: 'Relu', inputs: ['c'], outputs: ['r'] },
+        { op: 'Conv', inputs: ['r', 'w2'], outputs: ['d'], attrs: { group: 10, strides: [2, 2] } },
+        { op: 'GlobalAveragePool', inputs: ['d'], outputs: ['g'] },
+        { op: 'Flatten', inputs: ['g'], outputs: ['fl'] },
+        { op: 'MatMul', inputs: ['fl', 'wf'], outputs: ['y'] },
+      ],
+    };
+    const model = buildModel(spec);
+    const x = randomTensor([1, 6, 17, 19], 24);
+    const single = await InferenceSession.create(model, { backend: 'wasm', threads: 1 });
+    const pooled = await InferenceSession.create(model, { backend: 'wasm', threads: 2 });
+    expect(single.threads).toBe(1);
+    expect(pooled.threads).toBe(2);
+    const a = (await single.run({ x })).y!.data as Float32Array;
+    for (let i = 0; i < 3; i++) {
+      const b = (await pooled.run({ x })).y!.data as Float32Array;
+      for (let j = 0; j < a.length; j++) expect(Math.abs(a[j]! - b[j]!)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(a[j]!)));
+    }
+    await pooled.release();
+  });
+});

@@ -5,10 +5,11 @@
 import { WebliteError } from '../../errors.js';
 import type { Graph } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
-import type { Backend, CompileOptions, CompiledModel, PlacementEntry, ProfileEntry } from '../../runtime/backend.js';
+import type { Backend, CompiledModel, PlacementEntry, ProfileEntry } from '../../runtime/backend.js';
 import { log } from '../../runtime/env.js';
 import { Heap } from './heap.js';
-import { type WasmKernels, detectFlavor, loadKernels } from './loader.js';
+import { type WasmKernels, detectFlavor, loadKernels, threadsUnavailableReason } from './loader.js';
+import { WorkerPool } from './threads.js';
 import type { Lowering } from './lowering.js';
 import { LOWERINGS } from './lower/index.js';
 import { Plan, buildPlan } from './plan.js';
@@ -25,15 +26,44 @@ export const wasmBackend: Backend = {
     return { available: true, reason: `WebAssembly SIMD${support.relaxed ? ' + relaxed SIMD' : ''}` };
   },
   async compile(graph, options) {
-    const kernels = await loadKernels();
-    return WasmModel.create(graph, kernels, options);
+    const threads = chooseThreads(options.threads);
+    const kernels = await loadKernels(threads > 1 ? 'simd-threads' : 'auto');
+    const heap = new Heap(kernels);
+    let pool: WorkerPool | undefined;
+    if (threads > 1) {
+      const names = WebAssembly.Module.exports(kernels.module).filter((e) => e.kind === 'function').map((e) => e.name);
+      pool = await WorkerPool.create(kernels, heap, threads, names);
+    }
+    return WasmModel.create(graph, kernels, heap, pool);
   },
 };
+
+let warnedThreads = false;
+
+/**
+ * Threads to use: the request, or by default min(4, hardwareConcurrency) on cross-origin-isolated pages and 1
+ * elsewhere (like onnxruntime-web). Without shared memory it is 1, and weblite says why, once.
+ */
+function chooseThreads(requested: number | undefined): number {
+  if (requested !== undefined && (!Number.isInteger(requested) || requested < 1)) {
+    throw new WebliteError('BAD_ARGUMENT', `threads must be a positive integer, got ${requested}`);
+  }
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+  const wanted = requested ?? (isolated ? Math.min(4, cores) : 1);
+  if (wanted <= 1) return 1;
+  const reason = threadsUnavailableReason();
+  if (reason) {
+    if (!warnedThreads) log('warning', `wasm: running single-threaded (${wanted} threads asked): ${reason}`);
+    warnedThreads = true;
+    return 1;
+  }
+  return wanted;
+}
 
 class WasmModel implements CompiledModel {
   private readonly plans = new Map<string, Plan>();
   private readonly cache = new WeakMap<object, Map<string, unknown>>();
-  readonly threads = 1;
   placement: PlacementEntry[] = [];
   private released = false;
   private profiling = false;
@@ -43,18 +73,21 @@ class WasmModel implements CompiledModel {
     private readonly kernels: WasmKernels,
     private readonly heap: Heap,
     private readonly lowerings: readonly Lowering[],
+    private readonly pool: WorkerPool | undefined,
   ) {}
 
-  static create(graph: Graph, kernels: WasmKernels, options: CompileOptions): WasmModel {
+  /** Threads really used (the calling thread included). */
+  get threads(): number {
+    return this.pool?.threads ?? 1;
+  }
+
+  static create(graph: Graph, kernels: WasmKernels, heap: Heap, pool: WorkerPool | undefined): WasmModel {
     const available = LOWERINGS.filter((lowering) => lowering.requires.every((name) => kernels.has(name)));
     if (available.length < LOWERINGS.length) {
       const missing = LOWERINGS.filter((l) => !available.includes(l)).map((l) => l.name);
       log('warning', `wasm: weblite-${kernels.flavor}.wasm lacks the kernels of ${missing.join(', ')}; those nodes run on the CPU reference`);
     }
-    const model = new WasmModel(graph, kernels, new Heap(kernels), available);
-    if (options.threads !== undefined && options.threads > 1) {
-      log('warning', `wasm: threads: ${options.threads} requested; this build runs single-threaded (session.threads = 1)`);
-    }
+    const model = new WasmModel(graph, kernels, heap, available, pool);
     // Plan once up front (symbolic dims as 1) so placement is known and weights are packed before the first run.
     const dims = new Map(graph.inputs.map((name) => [name, (graph.tensor(name).dims ?? []).map((d) => (typeof d === 'number' ? d : 1))]));
     model.placement = model.planFor(dims).placement;
@@ -66,7 +99,11 @@ class WasmModel implements CompiledModel {
     let plan = this.plans.get(key);
     if (!plan) {
       const specialized = specialize(this.graph, inputDims);
-      plan = buildPlan(specialized, this.heap, this.kernels, { lowerings: this.lowerings, cached: (key, purpose, make) => this.cached(key, purpose, make) });
+      plan = buildPlan(specialized, this.heap, this.kernels, {
+        lowerings: this.lowerings,
+        cached: (key, purpose, make) => this.cached(key, purpose, make),
+        pool: this.pool,
+      });
       if (this.plans.size >= MAX_PLANS) this.plans.delete(this.plans.keys().next().value!);
       this.plans.set(key, plan);
       log('verbose', `wasm: planned ${key}: arena ${plan.arenaBytes} bytes, heap ${this.heap.used} bytes`);
@@ -123,5 +160,6 @@ class WasmModel implements CompiledModel {
   release(): void {
     this.released = true;
     this.plans.clear();
+    this.pool?.terminate();
   }
 }

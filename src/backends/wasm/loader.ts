@@ -7,7 +7,7 @@
 import { WebliteError } from '../../errors.js';
 import { env } from '../../runtime/env.js';
 
-export type WasmFlavor = 'simd' | 'relaxed';
+export type WasmFlavor = 'simd' | 'relaxed' | 'simd-threads';
 
 /** The exported kernel functions are looked up by name; each takes numbers (pointers, sizes, floats). */
 export type KernelFunction = (...args: number[]) => number;
@@ -15,6 +15,10 @@ export type KernelFunction = (...args: number[]) => number;
 export interface WasmKernels {
   flavor: WasmFlavor;
   memory: WebAssembly.Memory;
+  /** The compiled module (workers instantiate it on the same shared memory). */
+  module: WebAssembly.Module;
+  /** True for the shared-memory build. */
+  shared: boolean;
   /** First byte the planner may use. */
   heapBase: number;
   fn(name: string): KernelFunction;
@@ -61,11 +65,27 @@ async function fetchBytes(url: URL): Promise<Uint8Array> {
 /** Compiled modules by URL: compiling once per page/process, instantiating per session. */
 const cache = new Map<string, Promise<WebAssembly.Module>>();
 
+/**
+ * Why this page/process cannot share memory with workers, or undefined when it can. Browsers need
+ * cross-origin isolation (COOP same-origin + COEP require-corp/credentialless) for SharedArrayBuffer.
+ */
+export function threadsUnavailableReason(): string | undefined {
+  if (typeof SharedArrayBuffer === 'undefined') return 'SharedArrayBuffer is not available';
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+  if (!isNode && isolated !== true) return 'the page is not cross-origin isolated (needs COOP/COEP headers)';
+  if (!isNode && typeof Worker === 'undefined') return 'Web Workers are not available';
+  return undefined;
+}
+
 export async function loadKernels(flavor: WasmFlavor | 'auto' = 'auto'): Promise<WasmKernels> {
   const support = detectFlavor();
   if (!support.simd) throw new WebliteError('BACKEND_UNAVAILABLE', 'wasm: this engine has no WebAssembly SIMD (fixed-width SIMD is required)');
   const chosen: WasmFlavor = flavor === 'auto' ? (support.relaxed ? 'relaxed' : 'simd') : flavor;
   if (chosen === 'relaxed' && !support.relaxed) throw new WebliteError('BACKEND_UNAVAILABLE', 'wasm: this engine does not support relaxed SIMD');
+  if (chosen === 'simd-threads' && threadsUnavailableReason()) {
+    throw new WebliteError('BACKEND_UNAVAILABLE', `wasm: threads unavailable: ${threadsUnavailableReason()}`);
+  }
   const url = locate(`weblite-${chosen}.wasm`);
   let module = cache.get(url.href);
   if (!module) {
@@ -73,14 +93,20 @@ export async function loadKernels(flavor: WasmFlavor | 'auto' = 'auto'): Promise
     cache.set(url.href, module);
     module.catch(() => cache.delete(url.href));
   }
-  const instance = await WebAssembly.instantiate(await module, {});
+  const compiled = await module;
+  const shared = chosen === 'simd-threads';
+  // The threaded build imports one shared memory (initial 2 MiB, grows at plan time); the others export theirs.
+  const importedMemory = shared ? new WebAssembly.Memory({ initial: 32, maximum: 65536, shared: true }) : undefined;
+  const instance = await WebAssembly.instantiate(compiled, importedMemory ? { env: { memory: importedMemory } } : {});
   const exports = instance.exports as Record<string, unknown>;
   (exports._initialize as (() => void) | undefined)?.();
   const version = (exports.wl_abi_version as () => number)();
   if (version !== ABI_VERSION) throw new WebliteError('BACKEND_UNAVAILABLE', `wasm: kernel ABI ${version} does not match the runtime's ${ABI_VERSION}`);
   return {
     flavor: chosen,
-    memory: exports.memory as WebAssembly.Memory,
+    memory: importedMemory ?? (exports.memory as WebAssembly.Memory),
+    module: compiled,
+    shared,
     heapBase: (exports.wl_heap_base as () => number)(),
     fn(name) {
       const f = exports[name];

@@ -26,6 +26,12 @@ export interface LoweringContext {
   read(name: string): Tensor;
   /** Stores a value computed in JS (copied into wasm memory for resident tensors). */
   write(name: string, value: Tensor): void;
+  /**
+   * A call of kernel `name` whose args hold a [start, end) range at `rangeIndex`, `rangeIndex + 1` over [0, total):
+   * split across the worker pool when there is one (chunks are multiples of `granule`; calls with fewer than
+   * `minPerThread` units per thread stay on the calling thread).
+   */
+  parallel(name: string, args: number[], rangeIndex: number, total: number, options?: { granule?: number; minPerThread?: number }): () => void;
 }
 
 export interface Step {

@@ -13,6 +13,7 @@ import type { PlacementEntry } from '../../runtime/backend.js';
 import { planMemory, type PlanRequest } from '../../runtime/memory-plan.js';
 import type { Heap } from './heap.js';
 import type { WasmKernels } from './loader.js';
+import type { WorkerPool } from './threads.js';
 import { type Lowering, type LoweringContext, type Step, isFloat32, staticDims } from './lowering.js';
 import { fallbackLowering } from './lower/fallback.js';
 import { convertLayout } from './lower/layout-convert.js';
@@ -20,6 +21,8 @@ import { convertLayout } from './lower/layout-convert.js';
 export interface PlanOptions {
   lowerings: readonly Lowering[];
   cached: LoweringContext['cached'];
+  /** Worker pool for parallel kernels (absent: single-threaded). */
+  pool?: WorkerPool;
 }
 
 export class Plan {
@@ -203,6 +206,19 @@ export function buildPlan(graph: Graph, heap: Heap, kernels: WasmKernels, option
     cached: options.cached,
     read: (name) => readTensor(plan, name, node && node.inputs.includes(name) ? resolve(versionOf(node, name)) : name),
     write: (name, value) => writeTensor(plan, name, value),
+    parallel: (name, args, rangeIndex, total, parallelOptions = {}) => {
+      const fn = kernels.fn(name);
+      const callArgs = [...args];
+      const pool = options.pool;
+      if (!pool) {
+        callArgs[rangeIndex] = 0;
+        callArgs[rangeIndex + 1] = total;
+        return () => void fn(...callArgs);
+      }
+      const granule = parallelOptions.granule ?? 1;
+      const minPerThread = parallelOptions.minPerThread ?? 1;
+      return () => pool.run(name, fn, callArgs, rangeIndex, total, granule, minPerThread);
+    },
   });
 
   for (const item of items) {

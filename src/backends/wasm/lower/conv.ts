@@ -76,17 +76,14 @@ export const convLowering: Lowering = {
       const packed = pack(ctx, 'dwconv', p.weights, p.bias, [p.inC, taps]);
       const zero = zeroRow(ctx, p.inC);
       const indirection = buildIndirection(ctx, x, zero, p.inC, w);
-      const dwconv = ctx.kernels.fn('wl_f32_dwconv_nhwc');
       const tile = taps === 9 ? '9p8c' : taps === 25 ? '25p8c' : 'up8c';
-      return { kernel: `f32-dwconv-minmax-${tile}-wasmsimd`, run: () => void dwconv(p.batch, inPixels, p.inC, outPixels, taps, indirection, zero, packed, y, z, act, 0, total) };
+      const run = ctx.parallel('wl_f32_dwconv_nhwc', [p.batch, inPixels, p.inC, outPixels, taps, indirection, zero, packed, y, z, act, 0, 0], 11, total, { minPerThread: 16 });
+      return { kernel: `f32-dwconv-minmax-${tile}-wasmsimd`, run };
     }
     const packed = pack(ctx, 'conv', p.weights, p.bias, [p.outC, p.cinPerGroup, p.groups, taps]);
     const zero = zeroRow(ctx, p.cinPerGroup);
     const indirection = buildIndirection(ctx, x, zero, p.inC, w);
-    const conv = ctx.kernels.fn('wl_f32_conv_nhwc');
-    return {
-      kernel: 'f32-igemm-minmax-4x8-wasmsimd-loadsplat',
-      run: () => void conv(p.batch, inPixels, p.inC, outPixels, p.outC, p.groups, taps, indirection, zero, packed, y, z, act, 0, total),
-    };
+    const args = [p.batch, inPixels, p.inC, outPixels, p.outC, p.groups, taps, indirection, zero, packed, y, z, act, 0, 0];
+    return { kernel: 'f32-igemm-minmax-4x8-wasmsimd-loadsplat', run: ctx.parallel('wl_f32_conv_nhwc', args, 13, total, { granule: 4, minPerThread: 16 }) };
   },
 };

@@ -55,33 +55,23 @@ export const binaryLowering: Lowering = {
     const same = (d: number[]) => d.every((v, i) => v === out[i]);
     const channels = out[rank - 1]!;
     const isChannel = (d: number[]) => d[rank - 1] === channels && sizeOf(d) === channels && rank > 1;
-    const k = ctx.kernels;
     const name = `f32-v${node.op.toLowerCase()}-minmax-8x-wasmsimd`;
-    if (same(aDims) && same(bDims)) {
-      const f = k.fn('wl_f32_vbinary');
-      return { kernel: name, run: () => void f(op, 0, size, a, b, y, 0) };
-    }
-    if (same(aDims) && sizeOf(bDims) === 1) {
-      const f = k.fn('wl_f32_vbinary_scalar');
-      return { kernel: `${name}-scalar`, run: () => void f(op, 0, size, a, b, y, 2, 0) };
-    }
-    if (same(bDims) && sizeOf(aDims) === 1) {
-      const f = k.fn('wl_f32_vbinary_scalar');
-      return { kernel: `${name}-scalar`, run: () => void f(op, 0, size, a, b, y, 1, 0) };
-    }
+    const flat = { granule: 16, minPerThread: 4096 };
+    if (same(aDims) && same(bDims)) return { kernel: name, run: ctx.parallel('wl_f32_vbinary', [op, 0, 0, a, b, y, 0], 1, size, flat) };
+    if (same(aDims) && sizeOf(bDims) === 1) return { kernel: `${name}-scalar`, run: ctx.parallel('wl_f32_vbinary_scalar', [op, 0, 0, a, b, y, 2, 0], 1, size, flat) };
+    if (same(bDims) && sizeOf(aDims) === 1) return { kernel: `${name}-scalar`, run: ctx.parallel('wl_f32_vbinary_scalar', [op, 0, 0, a, b, y, 1, 0], 1, size, flat) };
+    const rows = { minPerThread: Math.max(1, Math.ceil(4096 / channels)) };
     if (same(aDims) && isChannel(bDims)) {
-      const f = k.fn('wl_f32_vbinary_channel');
-      return { kernel: `${name}-channel`, run: () => void f(op, 0, size / channels, channels, a, b, y, 2, 0) };
+      return { kernel: `${name}-channel`, run: ctx.parallel('wl_f32_vbinary_channel', [op, 0, 0, channels, a, b, y, 2, 0], 1, size / channels, rows) };
     }
     if (same(bDims) && isChannel(aDims)) {
-      const f = k.fn('wl_f32_vbinary_channel');
-      return { kernel: `${name}-channel`, run: () => void f(op, 0, size / channels, channels, a, b, y, 1, 0) };
+      return { kernel: `${name}-channel`, run: ctx.parallel('wl_f32_vbinary_channel', [op, 0, 0, channels, a, b, y, 1, 0], 1, size / channels, rows) };
     }
     const dims = ctx.heap.putI32(out, 'broadcast dims');
     const aStrides = ctx.heap.putI32(broadcastStrides(aDims, out), 'broadcast strides');
     const bStrides = ctx.heap.putI32(broadcastStrides(bDims, out), 'broadcast strides');
-    const f = k.fn('wl_f32_vbinary_nd');
-    return { kernel: `${name}-nd`, run: () => void f(op, 0, out[0]!, rank, dims, a, aStrides, b, bStrides, y, 0) };
+    const run = ctx.parallel('wl_f32_vbinary_nd', [op, 0, 0, rank, dims, a, aStrides, b, bStrides, y, 0], 1, out[0]!, { minPerThread: Math.max(1, Math.ceil(4096 / (size / out[0]!))) });
+    return { kernel: `${name}-nd`, run };
   },
 };
 
@@ -145,11 +135,9 @@ export const unaryLowering: Lowering = {
     const activation = activationOf(node, ctx.graph);
     if (activation) {
       const act = putActivation(ctx.heap, activation);
-      const f = ctx.kernels.fn('wl_f32_activation');
-      return { kernel: `f32-${node.op.toLowerCase()}-4x-wasmsimd`, run: () => void f(0, size, x, y, act) };
+      return { kernel: `f32-${node.op.toLowerCase()}-4x-wasmsimd`, run: ctx.parallel('wl_f32_activation', [0, 0, x, y, act], 0, size, { granule: 16, minPerThread: 4096 }) };
     }
     const kind = node.op === 'Gelu' ? 11 : UNARY[node.op]!;
-    const f = ctx.kernels.fn('wl_f32_unary');
-    return { kernel: `f32-${node.op.toLowerCase()}-4x-wasmsimd`, run: () => void f(kind, 0, size, x, y, 0, 0) };
+    return { kernel: `f32-${node.op.toLowerCase()}-4x-wasmsimd`, run: ctx.parallel('wl_f32_unary', [kind, 0, 0, x, y, 0, 0], 1, size, { granule: 16, minPerThread: 4096 }) };
   },
 };

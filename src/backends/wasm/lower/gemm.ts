@@ -53,6 +53,11 @@ export function packGemmWeights(
   });
 }
 
+/** wl_f32_gemm over rows [0, m), split across threads in whole 4-row tiles. */
+export function gemmCall(ctx: LoweringContext, args: number[], m: number): () => void {
+  return ctx.parallel('wl_f32_gemm', args, 11, m, { granule: 4, minPerThread: 16 });
+}
+
 /** A 1-D bias of length n (or [1, n]) from a constant, scaled; undefined when the shape does not fit. */
 function columnBias(value: Tensor | undefined, n: number, scale: number): Float32Array | undefined {
   if (!value || value.type !== 'float32' || value.size !== n) return undefined;
@@ -93,10 +98,9 @@ export const gemmLowering: Lowering = {
     const p = gemmParts(node, ctx.graph)!;
     const packed = packGemmWeights(ctx, p.weights, p.n, p.k, p.wIsKxN, p.bias, p.biasSource, p.alpha);
     const act = putActivation(ctx.heap, nodeActivation(node));
-    const gemm = ctx.kernels.fn('wl_f32_gemm');
     const a = ctx.ptr(p.a);
     const y = ctx.ptr(node.outputs[0]!);
-    return { kernel: KERNEL, run: () => void gemm(p.m, p.n, p.k, a, p.k, packed, y, p.n, 0, 0, act, 0, p.m) };
+    return { kernel: KERNEL, run: gemmCall(ctx, [p.m, p.n, p.k, a, p.k, packed, y, p.n, 0, 0, act, 0, 0], p.m) };
   },
 };
 
@@ -127,10 +131,9 @@ export const matmulLowering: Lowering = {
     const p = matmulParts(node, ctx.graph)!;
     const packed = packGemmWeights(ctx, p.weights, p.n, p.k, true, p.bias, p.biasSource);
     const act = putActivation(ctx.heap, nodeActivation(node));
-    const gemm = ctx.kernels.fn('wl_f32_gemm');
     const a = ctx.ptr(p.a);
     const y = ctx.ptr(node.outputs[0]!);
-    return { kernel: KERNEL, run: () => void gemm(p.m, p.n, p.k, a, p.k, packed, y, p.n, 0, 0, act, 0, p.m) };
+    return { kernel: KERNEL, run: gemmCall(ctx, [p.m, p.n, p.k, a, p.k, packed, y, p.n, 0, 0, act, 0, 0], p.m) };
   },
 };
 
@@ -168,10 +171,9 @@ export const pointwiseConvLowering: Lowering = {
     // Conv weights [Cout, Cin, 1, 1] are N×K for the GEMM.
     const packed = packGemmWeights(ctx, p.weights, p.cout, p.cin, false, p.bias, p.biasSource);
     const act = putActivation(ctx.heap, nodeActivation(node));
-    const gemm = ctx.kernels.fn('wl_f32_gemm');
     const x = ctx.ptr(p.x);
     const y = ctx.ptr(node.outputs[0]!);
     const z = p.residual ? ctx.ptr(p.residual) : 0;
-    return { kernel: KERNEL, run: () => void gemm(p.pixels, p.cout, p.cin, x, p.cin, packed, y, p.cout, z, z ? p.cout : 0, act, 0, p.pixels) };
+    return { kernel: KERNEL, run: gemmCall(ctx, [p.pixels, p.cout, p.cin, x, p.cin, packed, y, p.cout, z, z ? p.cout : 0, act, 0, 0], p.pixels) };
   },
 };

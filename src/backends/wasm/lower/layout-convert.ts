@@ -7,8 +7,9 @@ export function convertLayout(ctx: LoweringContext, dims: readonly number[], fro
   const hw = h * w;
   const size = n * c * hw;
   if (ctx.kernels.has('wl_x32_nchw_to_nhwc')) {
-    const kernel = ctx.kernels.fn(target === 'nhwc' ? 'wl_x32_nchw_to_nhwc' : 'wl_x32_nhwc_to_nchw');
-    return { kernel: `x32-transpose-4x4-wasmsimd-${target === 'nhwc' ? 'nchw-nhwc' : 'nhwc-nchw'}`, run: () => void kernel(0, n * hw, c, hw, from, to) };
+    const name = target === 'nhwc' ? 'wl_x32_nchw_to_nhwc' : 'wl_x32_nhwc_to_nchw';
+    const run = ctx.parallel(name, [0, 0, c, hw, from, to], 0, n * hw, { granule: 4, minPerThread: 64 });
+    return { kernel: `x32-transpose-4x4-wasmsimd-${target === 'nhwc' ? 'nchw-nhwc' : 'nhwc-nchw'}`, run };
   }
   return {
     kernel: `ts/transpose-${target === 'nhwc' ? 'nchw-nhwc' : 'nhwc-nchw'}`,

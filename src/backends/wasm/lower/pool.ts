@@ -32,14 +32,14 @@ export const poolLowering: Lowering = {
     const total = batch * outPixels;
     const inPixels = w.inH * w.inW;
     if (node.op === 'MaxPool') {
-      const maxpool = ctx.kernels.fn('wl_f32_maxpool_nhwc');
-      return { kernel: 'f32-maxpool-up8c-wasmsimd', run: () => void maxpool(batch, inPixels, channels, outPixels, taps, indirection, zero, y, 0, total) };
+      const run = ctx.parallel('wl_f32_maxpool_nhwc', [batch, inPixels, channels, outPixels, taps, indirection, zero, y, 0, 0], 8, total, { minPerThread: 16 });
+      return { kernel: 'f32-maxpool-up8c-wasmsimd', run };
     }
     const scales = ctx.heap.alloc(outPixels * 4, 'average pooling divisors');
     const countPad = (node.attrs.count_include_pad as number | undefined) ?? 0;
     ctx.kernels.fn('wl_f32_avgpool_scales')(scales, w.inH, w.inW, w.outH, w.outW, w.kernelH, w.kernelW, w.strideH, w.strideW, w.dilationH, w.dilationW, w.padTop, w.padLeft, w.padBottom, w.padRight, countPad);
-    const avgpool = ctx.kernels.fn('wl_f32_avgpool_nhwc');
-    return { kernel: 'f32-avgpool-up8c-wasmsimd', run: () => void avgpool(batch, inPixels, channels, outPixels, taps, indirection, zero, scales, y, 0, total) };
+    const run = ctx.parallel('wl_f32_avgpool_nhwc', [batch, inPixels, channels, outPixels, taps, indirection, zero, scales, y, 0, 0], 9, total, { minPerThread: 16 });
+    return { kernel: 'f32-avgpool-up8c-wasmsimd', run };
   },
 };
 
@@ -56,7 +56,8 @@ export const globalPoolLowering: Lowering = {
     const x = ctx.ptr(node.inputs[0]!);
     const y = ctx.ptr(node.outputs[0]!);
     const max = node.op === 'GlobalMaxPool';
-    const kernel = ctx.kernels.fn(max ? 'wl_f32_global_maxpool_nhwc' : 'wl_f32_global_avgpool_nhwc');
-    return { kernel: `f32-global-${max ? 'maxpool' : 'avgpool'}-nhwc-wasmsimd`, run: () => void kernel(batch, h * w, channels, x, y, 0, channels) };
+    const name = max ? 'wl_f32_global_maxpool_nhwc' : 'wl_f32_global_avgpool_nhwc';
+    const run = ctx.parallel(name, [batch, h * w, channels, x, y, 0, 0], 5, channels, { granule: 16, minPerThread: 64 });
+    return { kernel: `f32-global-${max ? 'maxpool' : 'avgpool'}-nhwc-wasmsimd`, run };
   },
 };

@@ -8,6 +8,7 @@ import { sizeOf } from '../../../ir/tensor.js';
 import { normalizeAxis, stridesOf } from '../../../ir/shape.js';
 import { nodeActivation, putActivation, IDENTITY } from '../abi.js';
 import { type Lowering, isFloat32, staticDims } from '../lowering.js';
+import { gemmCall } from './gemm.js';
 
 const allFloat = (node: Node, graph: Graph) =>
   [...node.inputs, ...node.outputs].filter((n) => n !== '').every((n) => isFloat32(graph, n) && staticDims(graph, n) !== undefined);
@@ -28,8 +29,8 @@ export const softmaxLowering: Lowering = {
     const x = ctx.ptr(node.inputs[0]!);
     const y = ctx.ptr(node.outputs[0]!);
     const log = node.op === 'LogSoftmax';
-    const f = ctx.kernels.fn(log ? 'wl_f32_log_softmax' : 'wl_f32_softmax');
-    return { kernel: `f32-${log ? 'log-' : ''}softmax-8x-wasmsimd`, run: () => void f(0, rows, cols, x, y) };
+    const run = ctx.parallel(log ? 'wl_f32_log_softmax' : 'wl_f32_softmax', [0, 0, cols, x, y], 0, rows, { minPerThread: Math.max(1, Math.ceil(2048 / cols)) });
+    return { kernel: `f32-${log ? 'log-' : ''}softmax-8x-wasmsimd`, run };
   },
 };
 
@@ -57,8 +58,8 @@ export const layerNormLowering: Lowering = {
     const x = ctx.ptr(node.inputs[0]!);
     const y = ctx.ptr(node.outputs[0]!);
     const epsilon = node.attrs.epsilon as number;
-    const f = ctx.kernels.fn('wl_f32_layernorm');
-    return { kernel: 'f32-layernorm-8x-wasmsimd', run: () => void f(0, rows, cols, x, scale, bias, y, epsilon, act) };
+    const run = ctx.parallel('wl_f32_layernorm', [0, 0, cols, x, scale, bias, y, epsilon, act], 0, rows, { minPerThread: Math.max(1, Math.ceil(2048 / cols)) });
+    return { kernel: 'f32-layernorm-8x-wasmsimd', run };
   },
 };
 
@@ -82,8 +83,8 @@ export const transposeLowering: Lowering = {
     const x = ctx.ptr(node.inputs[0]!);
     const y = ctx.ptr(node.outputs[0]!);
     const first = dims[perm[0]!]!;
-    const f = ctx.kernels.fn('wl_x32_transpose');
-    return { kernel: 'x32-transpose-4x4-wasmsimd', run: () => void f(0, first, rank, outDims, inStrides, x, y) };
+    const run = ctx.parallel('wl_x32_transpose', [0, 0, rank, outDims, inStrides, x, y], 0, first, { minPerThread: Math.max(1, Math.ceil(4096 / (sizeOf(dims) / first))) });
+    return { kernel: 'x32-transpose-4x4-wasmsimd', run };
   },
 };
 
@@ -116,19 +117,20 @@ export const dynamicMatmulLowering: Lowering = {
     const packed = ctx.heap.alloc(ctx.kernels.fn('wl_f32_gemm_packed_size')(p.n, p.k), 'run-time packed matrix');
     const act = putActivation(ctx.heap, nodeActivation(node));
     const pack = ctx.kernels.fn('wl_f32_gemm_pack');
-    const gemm = ctx.kernels.fn('wl_f32_gemm');
     const a = ctx.ptr(p.a);
     const b = ctx.ptr(p.b);
     const y = ctx.ptr(node.outputs[0]!);
-    const aStride = p.m * p.k * 4;
     const bStride = p.k * p.n * 4;
-    const yStride = p.m * p.n * 4;
+    // One GEMM call per batch, each split across threads by rows.
+    const calls = Array.from({ length: p.batches }, (_, i) =>
+      gemmCall(ctx, [p.m, p.n, p.k, a + i * p.m * p.k * 4, p.k, packed, y + i * p.m * p.n * 4, p.n, 0, 0, act, 0, 0], p.m),
+    );
     return {
       kernel: 'f32-gemm-minmax-4x8-wasmsimd-splat+pack',
       run() {
         for (let i = 0; i < p.batches; i++) {
           if (i === 0 || !p.bShared) pack(p.n, p.k, b + (p.bShared ? 0 : i * bStride), 1, 0, packed);
-          gemm(p.m, p.n, p.k, a + i * aStride, p.k, packed, y + i * yStride, p.n, 0, 0, act, 0, p.m);
+          calls[i]!();
         }
       },
     };
