@@ -69,8 +69,8 @@ WL_INLINE float horizontal(int acc, v128_t v) {
 
 WL_INLINE float scalar(v128_t v) { return wasm_f32x4_extract_lane(v, 0); }
 
-/* Reduce one contiguous row of n elements. */
-static float reduce_row(int acc, const float* x, size_t n, float shift) {
+/* Reduce one contiguous row of n elements (always inlined with a constant acc: see reduce_row). */
+WL_INLINE float reduce_row_of(int acc, const float* x, size_t n, float shift) {
   const v128_t vs = wasm_f32x4_splat(shift), id = identity_of(acc);
   /* Lanes that combine to the identity: exp(−inf) = 0 for SUM_EXP, the identity itself otherwise. */
   const v128_t pad = acc == ACC_SUM_EXP ? WL_F32X4(-__builtin_inff()) : id;
@@ -94,7 +94,7 @@ static float reduce_row(int acc, const float* x, size_t n, float shift) {
 }
 
 /* total[j] = reduction over r < n of x[r·stride + j], j < w ≤ BLOCK; shift[j] for SUM_EXP. */
-static void reduce_block(int acc, const float* x, size_t n, size_t stride, size_t w, const float* shift, float* total) {
+WL_INLINE void reduce_block_of(int acc, const float* x, size_t n, size_t stride, size_t w, const float* shift, float* total) {
   v128_t tot[BLOCK / 4], part[BLOCK / 4], sh[BLOCK / 4];
   const size_t nv = w / 4, tail = w % 4;
   const v128_t id = identity_of(acc);
@@ -118,6 +118,33 @@ static void reduce_block(int acc, const float* x, size_t n, size_t stride, size_
   }
   for (size_t j = 0; j < nv; j++) wasm_v128_store(total + 4 * j, tot[j]);
   for (size_t k = 0; k < tail; k++) total[4 * nv + k] = tail_total[k];
+}
+
+/*
+ * One specialised copy per accumulate kind, so `combine` is resolved outside the loops: sums ran 3–4× faster
+ * (rows 15 → 43 GB/s, [3136, 64] over HW 7.7 → 30 GB/s) than with the switch inside.
+ */
+#define DISPATCH(acc, call)                    \
+  switch (acc) {                               \
+    case ACC_SUM: call(ACC_SUM);               \
+    case ACC_SUM_SQUARE: call(ACC_SUM_SQUARE); \
+    case ACC_SUM_ABS: call(ACC_SUM_ABS);       \
+    case ACC_MAX: call(ACC_MAX);               \
+    case ACC_MIN: call(ACC_MIN);               \
+    case ACC_PROD: call(ACC_PROD);             \
+    default: call(ACC_SUM_EXP);                \
+  }
+
+static float reduce_row(int acc, const float* x, size_t n, float shift) {
+#define ROW(k) return reduce_row_of(k, x, n, shift)
+  DISPATCH(acc, ROW)
+#undef ROW
+}
+
+static void reduce_block(int acc, const float* x, size_t n, size_t stride, size_t w, const float* shift, float* total) {
+#define BLOCK_CALL(k) reduce_block_of(k, x, n, stride, w, shift, total); return
+  DISPATCH(acc, BLOCK_CALL)
+#undef BLOCK_CALL
 }
 
 static int accumulate_of(int op) {
