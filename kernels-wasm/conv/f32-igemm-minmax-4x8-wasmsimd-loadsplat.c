@@ -12,6 +12,8 @@
  *   A tap whose 4 row pointers are all `zero` is skipped (adds exact zeros; only the sign of a zero result may differ).
  * Remainders: mr < 4 by aliasing the missing rows to the last valid row (same indirection row, same output row);
  *   nc % 8 with partial stores (../gemm/f32-4x8-epilogue.h).
+ * Activation: in registers before the store, except SIGMOID/SILU/GELU/TANH/ELU: one pass over the stored mr x nc
+ *   block at the end of the call (activation-epilogue.h explains why).
  * Reads past the end: never. Accumulation: f32 in (tap, channel) order, identical for every row and any split.
  * Reference: float64 direct convolution in test/kernels-wasm/conv.test.ts.
  */

@@ -4,10 +4,12 @@
  *
  * Op: for each of `pixels` output pixels: out[c] = act(bias[c] + sum_t in_t[c] · k_t[c] (+ residual[c])),
  *   c < channels, where in_t is the tap's indirection entry (+ a_offset bytes unless it is `zero`).
- * Dtypes: f32. Layout: NHWC; output and residual rows `channels` floats apart (consecutive pixels); weights packed
- *   per tile of 8 channels as [8 bias][tap0: 8]...[tap(T-1): 8] (wl_f32_dwconv_pack, dwconv.c), zero-padded past `channels`.
- * Tile: 8 channels (2 v128 accumulators) per step; remainder: one step with full 4-lane loads for the first 4 and
- *   2/1-lane loads for the rest, partial stores: never reads or writes past `channels` of a pixel.
+ * Dtypes: f32. Layout: NHWC; output and residual rows `channels` floats apart (consecutive pixels); weights
+ *   packed per tile of 8 channels as [8 bias][tap0: 8]...[tap(T-1): 8] (wl_f32_dwconv_pack, dwconv.c), zero-padded
+ *   past `channels`.
+ * Tile: 8 channels (2 v128 accumulators) per step; remainder (wl_dwconv_remainder, out of line): one step with full
+ *   4-lane loads for the first 4 and 2/1-lane loads for the rest, partial stores: never reads or writes past
+ *   `channels` of a pixel. Deferred activations (activation-epilogue.h) run once over all the call's pixels.
  * Accumulation: f32, bias then taps in order. Reference: float64 depthwise loops in test/kernels-wasm/dwconv.test.ts.
  */
 #ifndef WL_DWCONV_UKERNEL_H
@@ -28,6 +30,14 @@ WL_INLINE void wl_dwconv_load_partial(const float* p, size_t n, v128_t* lo, v128
     *hi = wasm_f32x4_const_splat(0.0f);
   }
 }
+
+/*
+ * The last channels % 8 channels (n in 1..7) of one pixel, starting at channel offset `c` of every tap pointer:
+ * 4-lane then 2/1-lane loads, partial stores. Out of line (dwconv.c), shared by the three kernels: it runs at most
+ * once per pixel and is long.
+ */
+void wl_dwconv_remainder(size_t taps, const float* const* in, int resolve, size_t a_offset, const float* zero, size_t c,
+                         size_t n, const float* w, float* out, const float* r, const wl_act_vec* params);
 
 /*
  * One output pixel. in[t]: the tap's pointer, already offset when `resolve` is 0; when `resolve` is 1 it is the raw
@@ -60,29 +70,8 @@ WL_INLINE void wl_dwconv_pixel(size_t taps, const float* const* in, int resolve,
     wasm_v128_store(out + c + 4, v[1]);
   }
   if (c != channels) {
-    const size_t n = channels - c;
-    v128_t acc0 = wasm_v128_load(w), acc1 = wasm_v128_load(w + 4);
-    for (size_t t = 0; t < taps; t++) {
-      v128_t lo, hi;
-      wl_dwconv_load_partial((resolve ? wl_offset_input(in[t], a_offset, zero) : in[t]) + c, n, &lo, &hi);
-      acc0 = wl_madd_f32x4(lo, wasm_v128_load(w + 8 + 8 * t), acc0);
-      acc1 = wl_madd_f32x4(hi, wasm_v128_load(w + 12 + 8 * t), acc1);
-    }
-    v128_t v[2] = {acc0, acc1};
-    if (r != NULL) {
-      v128_t lo, hi;
-      wl_dwconv_load_partial(r + c, n, &lo, &hi);
-      v[0] = wasm_f32x4_add(v[0], lo);
-      v[1] = wasm_f32x4_add(v[1], hi);
-    }
-    wl_act_apply_f32x4(v, 2, params);
-    float* o = out + c;
-    if (n >= 4) {
-      wasm_v128_store(o, v[0]);
-      if (n > 4) wl_store_partial_f32x4(o + 4, n - 4, v[1]);
-    } else {
-      wl_store_partial_f32x4(o, n, v[0]);
-    }
+    wl_dwconv_remainder(taps, in, resolve, a_offset, zero, c, channels - c, w, out + c, r != NULL ? r + c : NULL,
+                        params);
   }
 }
 

@@ -12,6 +12,31 @@
 #include "../gemm/gemm-ukernels.h" /* WL_MINSIZE */
 #include "dwconv-ukernel.h"
 
+void wl_dwconv_remainder(size_t taps, const float* const* in, int resolve, size_t a_offset, const float* zero, size_t c,
+                         size_t n, const float* w, float* out, const float* r, const wl_act_vec* params) {
+  v128_t acc0 = wasm_v128_load(w), acc1 = wasm_v128_load(w + 4);
+  for (size_t t = 0; t < taps; t++) {
+    v128_t lo, hi;
+    wl_dwconv_load_partial((resolve ? wl_offset_input(in[t], a_offset, zero) : in[t]) + c, n, &lo, &hi);
+    acc0 = wl_madd_f32x4(lo, wasm_v128_load(w + 8 + 8 * t), acc0);
+    acc1 = wl_madd_f32x4(hi, wasm_v128_load(w + 12 + 8 * t), acc1);
+  }
+  v128_t v[2] = {acc0, acc1};
+  if (r != NULL) {
+    v128_t lo, hi;
+    wl_dwconv_load_partial(r, n, &lo, &hi);
+    v[0] = wasm_f32x4_add(v[0], lo);
+    v[1] = wasm_f32x4_add(v[1], hi);
+  }
+  wl_act_apply_f32x4(v, 2, params);
+  if (n >= 4) {
+    wasm_v128_store(out, v[0]);
+    if (n > 4) wl_store_partial_f32x4(out + 4, n - 4, v[1]);
+  } else {
+    wl_store_partial_f32x4(out, n, v[0]);
+  }
+}
+
 /* Bytes of packed depthwise weights. */
 size_t WL_EXPORT(wl_f32_dwconv_packed_size)(size_t channels, size_t taps) {
   return (channels + WL_DWCONV_CT - 1) / WL_DWCONV_CT * (WL_DWCONV_CT + WL_DWCONV_CT * taps) * sizeof(float);

@@ -11,6 +11,8 @@
  *   31-35 for splat (bench/kernels/gemm.bench.ts). The one-k body keeps 8 + 2 + 4 values live.
  * Remainders: mr < 4 by pointing the missing rows at the last valid row (they compute the same values and the
  *   epilogue stores them first); nc % 8 with partial stores (f32-4x8-epilogue.h). No k remainder (one k per step).
+ * Activation: in registers before the store, except SIGMOID/SILU/GELU/TANH/ELU: one pass over the stored mr x nc
+ *   block at the end of the call (activation-epilogue.h explains why).
  * Reads past the end: never (A reads stop at kc; W panels are padded by the packer).
  * Accumulation: f32, in k order per output, the same for every row, so any split of M gives identical results.
  * Reference: float64 GEMM in test/kernels-wasm/gemm.test.ts.
