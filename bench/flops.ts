@@ -17,7 +17,11 @@ export function convFlops(graph: Graph): number {
   return flops;
 }
 
-/** Peak 128-bit SIMD f32 throughput of this machine: 4 lanes × 2 FLOPs (multiply-add) × 2 vector ports × clock. */
+/**
+ * Peak 128-bit SIMD f32 throughput per core: 4 lanes × 2 FLOPs (multiply + add) × 2 vector ports × clock. The clock
+ * is /proc/cpuinfo's current MHz, which under-reads boost clocks: a register-only multiply-add loop in wasm measured
+ * 45 GFLOP/s (plain SIMD) and 56.6 GFLOP/s (relaxed FMA) on the EPYC CI machines (bench/kernels).
+ */
 export function peakGflops(): { gflops: number; description: string } {
   let mhz = 0;
   try {

@@ -81,10 +81,15 @@ for (const name of models) {
     wasmNodes: session.placement.filter((p) => p.backend === 'wasm').length,
     nodes: session.placement.length,
   };
+  // A short pause before each timed run lets the other engine's spinning worker threads go idle, so neither engine
+  // is timed while the other still occupies a core.
+  const settle = () => new Promise((resolve) => setTimeout(resolve, threads > 1 ? 20 : 2));
   for (let i = 0; i < loops; i++) {
+    await settle();
     let t = performance.now();
     await session.run(feeds);
     row.weblite.push(performance.now() - t);
+    await settle();
     t = performance.now();
     await reference.run(ortFeeds);
     row.ort.push(performance.now() - t);
@@ -118,7 +123,7 @@ const lines = [
   '',
   `geomean ratio weblite / onnxruntime-web: **${geomean.toFixed(3)}** (target ≤ 0.80)`,
   '',
-  `128-bit SIMD peak assumed: ${peak.description}. resnet18 conv throughput = conv FLOPs / whole-model median (a lower bound).`,
+  `128-bit SIMD peak: ${peak.description}; measured with a register-only wasm loop: 45 GFLOP/s plain SIMD, 56.6 with relaxed FMA. Conv GFLOP/s = conv+GEMM FLOPs / whole-model median (a lower bound for the conv kernels themselves).`,
 ];
 const path = new URL(`./RESULTS${threads > 1 ? `-${threads}threads` : ''}.md`, import.meta.url);
 writeFileSync(path, `${lines.join('\n')}\n`);
