@@ -31,8 +31,11 @@ export class Heap {
     }
     const memory = this.kernels.memory;
     if (end > memory.buffer.byteLength) {
+      // Grow geometrically: each grow of a non-shared memory may copy the whole buffer.
+      const current = memory.buffer.byteLength;
+      const target = Math.min(MAX_BYTES, Math.max(end, Math.floor(current * 1.5), current + 16 * 1024 * 1024));
       try {
-        memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+        memory.grow(Math.ceil((target - current) / 65536));
       } catch (error) {
         throw new WebliteError('OUT_OF_MEMORY', `wasm: cannot grow memory to ${end} bytes for ${what}: ${(error as Error).message}`);
       }
