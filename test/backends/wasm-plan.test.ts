@@ -131,3 +131,72 @@ describe('wasm worker threads', () => {
     await pooled.release();
   });
 });
+
+describe('wasm lowerings for ConvTranspose, InstanceNormalization, reductions and Resize', () => {
+  const onKernel = (session: InferenceSession, op: string) => session.placement.filter((p) => p.op === op).every((p) => p.backend === 'wasm');
+
+  it('ConvTranspose with strides, pads, output_padding, dilations and groups', async () => {
+    const session = await expectSameAsReference(
+      {
+        inputs: [f('x', [2, 4, 5, 6])],
+        outputs: [f('y', [])],
+        initializers: { w: randomTensor([4, 3, 3, 2], 31), b: randomTensor([6], 32) },
+        nodes: [{ op: 'ConvTranspose', inputs: ['x', 'w', 'b'], outputs: ['y'], attrs: { strides: [2, 3], pads: [1, 0, 0, 1], output_padding: [1, 2], dilations: [1, 2], group: 2 } }],
+      },
+      { x: randomTensor([2, 4, 5, 6], 33) },
+    );
+    expect(onKernel(session, 'ConvTranspose')).toBe(true);
+  });
+
+  it('InstanceNormalization', async () => {
+    const session = await expectSameAsReference(
+      {
+        inputs: [f('x', [2, 5, 7, 3])],
+        outputs: [f('y', [])],
+        initializers: { s: randomTensor([5], 34), b: randomTensor([5], 35) },
+        nodes: [{ op: 'InstanceNormalization', inputs: ['x', 's', 'b'], outputs: ['y'], attrs: { epsilon: { float: 1e-3 } } }],
+      },
+      { x: randomTensor([2, 5, 7, 3], 36) },
+    );
+    expect(onKernel(session, 'InstanceNormalization')).toBe(true);
+  });
+
+  for (const op of ['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceSumSquare', 'ReduceL1', 'ReduceL2', 'ReduceLogSumExp', 'ReduceProd']) {
+    it(`${op} over a contiguous block of axes`, async () => {
+      const session = await expectSameAsReference(
+        {
+          opset: 18,
+          inputs: [f('x', [3, 4, 5, 6])],
+          outputs: [f('y', [])],
+          rawInitializers: [{ name: 'axes', dims: [2], data_type: 7, int64_data: [1, 2] }],
+          nodes: [{ op, inputs: ['x', 'axes'], outputs: ['y'], attrs: { keepdims: 0 } }],
+        },
+        { x: randomTensor([3, 4, 5, 6], 37) },
+      );
+      expect(onKernel(session, op)).toBe(true);
+    });
+  }
+
+  const resizeCases: [string, Record<string, string>][] = [
+    ['nearest, asymmetric, floor', { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }],
+    ['nearest, half_pixel, round_prefer_ceil', { mode: 'nearest', coordinate_transformation_mode: 'half_pixel', nearest_mode: 'round_prefer_ceil' }],
+    ['linear, half_pixel', { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }],
+    ['linear, align_corners', { mode: 'linear', coordinate_transformation_mode: 'align_corners' }],
+    ['linear, pytorch_half_pixel', { mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel' }],
+  ];
+  for (const [name, attrs] of resizeCases) {
+    it(`Resize ${name}`, async () => {
+      const session = await expectSameAsReference(
+        {
+          opset: 13,
+          inputs: [f('x', [1, 3, 5, 7])],
+          outputs: [f('y', [])],
+          initializers: { s: new Tensor('float32', [1, 1, 1.6, 0.75]) },
+          nodes: [{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], attrs }],
+        },
+        { x: randomTensor([1, 3, 5, 7], 38) },
+      );
+      expect(onKernel(session, 'Resize')).toBe(true);
+    });
+  }
+});

@@ -4,12 +4,17 @@ import { convLowering } from './conv.js';
 import { binaryLowering, unaryLowering } from './elementwise.js';
 import { gemmLowering, matmulLowering, pointwiseConvLowering } from './gemm.js';
 import { concatLowering, reshapeLowering } from './movement.js';
+import { convTransposeLowering, instanceNormLowering, reduceLowering, resizeLowering } from './more.js';
 import { globalPoolLowering, poolLowering } from './pool.js';
 import { dynamicMatmulLowering, layerNormLowering, softmaxLowering, transposeLowering } from './transformer.js';
 
 export const LOWERINGS: readonly Lowering[] = [
   pointwiseConvLowering,
   convLowering,
+  convTransposeLowering,
+  instanceNormLowering,
+  resizeLowering,
+  reduceLowering,
   poolLowering,
   globalPoolLowering,
   gemmLowering,
