@@ -5,16 +5,25 @@
  *   --mode cli:   cli.js for Node (the `weblite` bin)
  * Types come from `tsc -p tsconfig.build.json` (dist/types).
  */
-import { readFileSync } from 'node:fs';
-import { defineConfig } from 'vite';
+import { cpSync, readFileSync } from 'node:fs';
+import { type Plugin, defineConfig } from 'vite';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 const define = { __WEBLITE_VERSION__: JSON.stringify(pkg.version) };
+
+/** The wasm kernels ship next to the bundles (dist/bin/*.wasm); the loader finds them relative to itself. */
+const copyWasm: Plugin = {
+  name: 'weblite-copy-wasm',
+  closeBundle() {
+    cpSync('src/backends/wasm/bin', 'dist/bin', { recursive: true, filter: (path) => !path.endsWith('.md') });
+  },
+};
 
 export default defineConfig(({ mode }) => {
   if (mode === 'umd') {
     return {
       define,
+      plugins: [copyWasm],
       build: {
         emptyOutDir: false,
         sourcemap: true,
@@ -35,6 +44,7 @@ export default defineConfig(({ mode }) => {
   }
   return {
     define,
+    plugins: [copyWasm],
     build: {
       emptyOutDir: true,
       sourcemap: true,

@@ -43,8 +43,24 @@ export function detectFlavor(): { simd: boolean; relaxed: boolean } {
   return { simd: WebAssembly.validate(SIMD_PROBE), relaxed: WebAssembly.validate(RELAXED_PROBE) };
 }
 
+/**
+ * Where this code was loaded from: import.meta.url in ESM builds (and when running from source); the <script>'s
+ * src in the single-file build, captured while the script runs (document.currentScript is null later).
+ */
+const scriptUrl = typeof document !== 'undefined' ? (document.currentScript as HTMLScriptElement | null)?.src : undefined;
+function moduleUrl(): string {
+  const url = (import.meta as { url?: string }).url;
+  if (url) return url;
+  if (scriptUrl) return scriptUrl;
+  if (typeof location !== 'undefined') return location.href;
+  throw new WebliteError('BACKEND_UNAVAILABLE', 'wasm: cannot tell where weblite was loaded from; set env.wasmPaths');
+}
+
+/** The .wasm files sit in bin/ next to the module (the build copies them to dist/bin/). */
 function locate(file: string): URL {
-  return env.wasmPaths ? new URL(file, new URL(env.wasmPaths, import.meta.url)) : new URL(`./bin/${file}`, import.meta.url);
+  const base = moduleUrl();
+  // A non-literal base keeps bundlers from inlining every variant into the JavaScript.
+  return env.wasmPaths ? new URL(file, new URL(env.wasmPaths, base)) : new URL(`bin/${file}`, base);
 }
 
 async function fetchBytes(url: URL): Promise<Uint8Array> {
