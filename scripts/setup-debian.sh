@@ -5,9 +5,10 @@
 #   python3-onnx               inspecting test models
 #   flatbuffers-compiler       flatc, to check the committed generated .wlm accessors are up to date
 #   emscripten, clang-19, lld-19  rebuild the wasm kernels and check the committed .wasm files match
+#   chromium                   browser tests (ESM + script-tag builds, worker threads; SwiftShader WebGPU)
 # Without them, `npm test` skips the suites that need them and says so.
 set -euo pipefail
-packages=(libonnx-testdata python3-torch python3-torchvision python3-onnx flatbuffers-compiler emscripten clang-19 lld-19)
+packages=(libonnx-testdata python3-torch python3-torchvision python3-onnx flatbuffers-compiler emscripten clang-19 lld-19 chromium)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -eq 0 ]; then echo "setup-debian: all packages present"; exit 0; fi
