@@ -32,11 +32,19 @@ export async function convertCommand(args: string[]): Promise<void> {
   const output = values.output ?? `${input.slice(0, input.length - extname(input).length)}.wlm`;
   const started = performance.now();
   const bytes = await readModelFile(input);
-  const progress = bytes.length > 32 * 1024 * 1024 ? (stage: string) => process.stderr.write(`  ${stage}…\n`) : () => {};
-  progress('importing and optimising');
-  const graph = importModel(bytes, { fileName: basename(input), files: sideFiles(input), optimize: !values['no-optimize'] });
-  progress('writing');
+  // A progress bar for large models (on a terminal); stages: read → optimise → write.
+  const showProgress = bytes.length > 16 * 1024 * 1024 && process.stderr.isTTY;
+  const progress = (stage: string, fraction: number) => {
+    if (!showProgress) return;
+    const width = 30;
+    const filled = Math.round(fraction * width);
+    process.stderr.write(`\r  [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round(fraction * 100)}% ${stage.padEnd(16)}`);
+    if (fraction >= 1) process.stderr.write('\n');
+  };
+  const graph = importModel(bytes, { fileName: basename(input), files: sideFiles(input), optimize: !values['no-optimize'], onProgress: progress });
+  progress('writing', 0.95);
   const wlm = writeWlm(graph);
+  progress('done', 1);
   await writeFile(output, wlm);
   const seconds = (performance.now() - started) / 1000;
   console.log(`converted ${input} → ${output} in ${seconds.toFixed(2)} s`);

@@ -23,6 +23,8 @@ export interface ConvertOptions {
   fileName?: string;
   /** Run the graph validator after every pass (slower; tests use it). */
   validate?: boolean;
+  /** Called as conversion advances: a stage name and the fraction done (0–1). */
+  onProgress?: (stage: string, fraction: number) => void;
 }
 
 export type ModelSource = Uint8Array | ArrayBuffer;
@@ -37,6 +39,7 @@ export function toBytes(source: ModelSource): Uint8Array {
 export function importModel(source: ModelSource, options: ConvertOptions = {}): Graph {
   const bytes = toBytes(source);
   const format = options.from ?? sniffFormat(bytes);
+  options.onProgress?.(`reading ${format}`, 0);
   let graph: Graph;
   switch (format) {
     case 'onnx':
@@ -47,10 +50,16 @@ export function importModel(source: ModelSource, options: ConvertOptions = {}): 
     default:
       throw new WebliteError('BAD_ARGUMENT', `${options.fileName ?? 'convert'}: the ${format} front-end is not available in this version`);
   }
-  return runPipeline(graph, { optimize: options.optimize, validate: options.validate });
+  options.onProgress?.('optimising', 0.6);
+  const optimized = runPipeline(graph, { optimize: options.optimize, validate: options.validate });
+  options.onProgress?.('optimised', 0.9);
+  return optimized;
 }
 
 /** Converts a source model to `.wlm` bytes. */
 export async function convert(source: ModelSource, options: ConvertOptions = {}): Promise<Uint8Array> {
-  return writeWlm(importModel(source, options));
+  const graph = importModel(source, options);
+  const wlm = writeWlm(graph);
+  options.onProgress?.('written', 1);
+  return wlm;
 }

@@ -9,7 +9,7 @@ import { Tensor, sizeOf } from '../../../ir/tensor.js';
 import { nodeActivation, putActivation } from '../abi.js';
 import { type Lowering, type LoweringContext, isFloat32, staticDims } from '../lowering.js';
 
-const KERNEL = 'f32-gemm-minmax-4x8-wasmsimd-splat';
+const KERNEL = 'f32-gemm-minmax-4x8-wasmsimd-loadsplat';
 
 const ids = new WeakMap<object, number>();
 let nextId = 1;

@@ -126,7 +126,7 @@ export const dynamicMatmulLowering: Lowering = {
       gemmCall(ctx, [p.m, p.n, p.k, a + i * p.m * p.k * 4, p.k, packed, y + i * p.m * p.n * 4, p.n, 0, 0, act, 0, 0], p.m),
     );
     return {
-      kernel: 'f32-gemm-minmax-4x8-wasmsimd-splat+pack',
+      kernel: 'f32-gemm-minmax-4x8-wasmsimd-loadsplat+pack',
       run() {
         for (let i = 0; i < p.batches; i++) {
           if (i === 0 || !p.bShared) pack(p.n, p.k, b + (p.bShared ? 0 : i * bStride), 1, 0, packed);
