@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { convert } from '../../src/convert/index.js';
 import { InferenceSession, Tensor, WebliteError } from '../../src/index.js';
 import { buildModel, randomTensor } from '../helpers/onnx-builder.js';
 import { SeededRandom, mutate } from './mutate.js';
@@ -18,7 +19,7 @@ function seedModels(): { name: string; bytes: Uint8Array }[] {
       bytes: buildModel({
         inputs: [{ name: 'x', type: 'float32', dims: ['batch', 2, 6, 6] }],
         outputs: [{ name: 'y', type: 'float32' }],
-        initializers: { w: randomTensor([4, 2, 3, 3], 3), b: randomTensor([4], 4), shape: i64(0, -1), wf: randomTensor([64, 3], 5) },
+        initializers: { w: randomTensor([4, 2, 3, 3], 3), b: randomTensor([4], 4), shape: i64(0, -1), wf: randomTensor([36, 3], 5) },
         nodes: [
           { op: 'Conv', inputs: ['x', 'w', 'b'], outputs: ['c'], attrs: { pads: [1, 1, 1, 1], strides: [1, 1] } },
           { op: 'Relu', inputs: ['c'], outputs: ['r'] },
@@ -99,5 +100,37 @@ describe('ONNX fuzz', () => {
     }
     console.log(`ONNX fuzz: ${cases} cases over ${seeds.length} seed models →`, Object.fromEntries(tally));
     expect([...tally.values()].reduce((a, b) => a + b, 0)).toBe(cases);
+  }, 300_000);
+});
+
+describe('.wlm fuzz through the runtime', () => {
+  it('every mutated .wlm ends in a result or a WebliteError within 5 s, on the reference and wasm backends', async () => {
+    const seeds = await Promise.all(seedModels().map(async (seed) => ({ name: seed.name, bytes: await convert(seed.bytes) })));
+    const random = new SeededRandom(4242);
+    const tally = new Map<string, number>();
+    const cases = 320;
+    for (let i = 0; i < cases; i++) {
+      const seed = seeds[i % seeds.length]!;
+      // Most mutations land in the flatbuffer (offsets, lengths, enums) rather than in the weights.
+      const { bytes, applied } = mutate(seed.bytes, random, { hotLength: Math.min(seed.bytes.length, 4096) });
+      const backend = i % 2 === 0 ? 'reference' : 'wasm';
+      const started = performance.now();
+      let outcome: string;
+      try {
+        const session = await InferenceSession.create(bytes, { backend });
+        await session.run(syntheticFeeds(session));
+        await session.release();
+        outcome = 'ran';
+      } catch (error) {
+        if (!(error instanceof WebliteError)) {
+          throw new Error(`case ${i} (${seed.name}.wlm on ${backend}: ${applied.join(', ')}) threw a non-WebliteError: ${String(error)}`, { cause: error });
+        }
+        outcome = error.code;
+      }
+      const seconds = (performance.now() - started) / 1000;
+      expect(seconds, `case ${i} (${seed.name}.wlm: ${applied.join(', ')}) took ${seconds.toFixed(1)} s`).toBeLessThan(5);
+      tally.set(outcome, (tally.get(outcome) ?? 0) + 1);
+    }
+    console.log(`.wlm fuzz: ${cases} cases over ${seeds.length} seed models →`, Object.fromEntries(tally));
   }, 300_000);
 });
