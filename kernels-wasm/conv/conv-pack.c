@@ -15,7 +15,7 @@ size_t WL_EXPORT(wl_f32_conv_packed_size)(size_t out_c, size_t in_c_per_group, s
 }
 
 /* Conv: weights in ONNX OIHW, [out_c][Cg][kernel_h][kernel_w] (taps = kernel_h*kernel_w); bias: out_c floats or 0. */
-WL_MINSIZE void WL_EXPORT(wl_f32_conv_pack)(size_t out_c, size_t in_c_per_group, size_t groups, size_t taps,
+void WL_EXPORT(wl_f32_conv_pack)(size_t out_c, size_t in_c_per_group, size_t groups, size_t taps,
                                  const float* weights, const float* bias, float* packed) {
   const size_t ng = out_c / groups, cg = in_c_per_group;
   for (size_t g = 0; g < groups; g++) {
