@@ -7,7 +7,7 @@ import { InferenceSession } from '../runtime/session.js';
 import type { BackendName } from '../runtime/backend.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatBytes } from './format.js';
-import { readModelFile, sideFiles } from './model-files.js';
+import { readModelFile, sourceOptions } from './model-files.js';
 import { readNpy } from './npy.js';
 
 const HELP = `usage: weblite bench <model.wlm|model.onnx> [options]
@@ -23,6 +23,7 @@ options:
   -i, --input name=f.npy  use this input instead of random data (repeatable)
   --golden name=f.npy     compare output 'name' with this golden output: max abs error, cosine similarity
   --profile               per-node time profile (top 25 nodes and totals per op)
+  --weights <file>        Caffe: the .caffemodel for a deploy.prototxt (default: next to it)
   -h, --help              this help`;
 
 export async function bench(args: string[]): Promise<void> {
@@ -37,6 +38,7 @@ export async function bench(args: string[]): Promise<void> {
       input: { type: 'string', short: 'i', multiple: true },
       golden: { type: 'string', multiple: true },
       profile: { type: 'boolean' },
+      weights: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -54,9 +56,11 @@ export async function bench(args: string[]): Promise<void> {
   const bytes = await readModelFile(path);
   const rssBefore = process.memoryUsage().rss;
   const createStart = performance.now();
+  const source = await sourceOptions(path, bytes, values.weights);
   const session = await InferenceSession.create(bytes, {
     backend: values.backend as BackendName | 'auto',
-    files: sideFiles(path),
+    files: source.files,
+    weights: source.weights,
     threads: values.threads ? Number(values.threads) : undefined,
   });
   const createMs = performance.now() - createStart;

@@ -1,19 +1,22 @@
 /** `weblite convert`: source model → .wlm, with a summary of what changed. */
 import { writeFile } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
+import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { importModel } from '../convert/index.js';
 import { writeWlm } from '../ir/wlm/write.js';
 import { formatBytes, opHistogram, parameterCount } from './format.js';
-import { readModelFile, sideFiles } from './model-files.js';
+import { readModelFile, sourceOptions } from './model-files.js';
 
-const HELP = `usage: weblite convert <model.onnx> [-o model.wlm] [--no-optimize]
+const HELP = `usage: weblite convert <model.onnx | deploy.prototxt> [-o model.wlm] [--weights model.caffemodel] [--no-optimize]
 
-Converts an ONNX model (opsets 7–18; external data is read from files next to the model) to weblite's .wlm format:
-constant folding, dead-node and Identity/Dropout removal, then one flatbuffers file with 64-byte-aligned weights.
+Converts an ONNX model (opsets 7–18; external data is read from files next to the model) or a Caffe model
+(deploy.prototxt + .caffemodel) to weblite's .wlm format: constant folding, dead-node and Identity/Dropout removal,
+fusion (Conv+BN+activation+residual, MatMul+bias, LayerNorm, Gelu), then one flatbuffers file with 64-byte-aligned
+weights.
 
 options:
   -o, --output <file>   where to write (default: the model's name with .wlm)
+  --weights <file>      Caffe: the .caffemodel for a deploy.prototxt (default: <model>.caffemodel next to it)
   --no-optimize         keep the graph as imported (no folding/elimination)
   -h, --help            this help`;
 
@@ -21,7 +24,7 @@ export async function convertCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { output: { type: 'string', short: 'o' }, 'no-optimize': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { output: { type: 'string', short: 'o' }, weights: { type: 'string' }, 'no-optimize': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help || positionals.length !== 1) {
     console.log(HELP);
@@ -41,7 +44,8 @@ export async function convertCommand(args: string[]): Promise<void> {
     process.stderr.write(`\r  [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round(fraction * 100)}% ${stage.padEnd(16)}`);
     if (fraction >= 1) process.stderr.write('\n');
   };
-  const graph = importModel(bytes, { fileName: basename(input), files: sideFiles(input), optimize: !values['no-optimize'], onProgress: progress });
+  const source = await sourceOptions(input, bytes, values.weights);
+  const graph = importModel(bytes, { ...source, optimize: !values['no-optimize'], onProgress: progress });
   progress('writing', 0.95);
   const wlm = writeWlm(graph);
   progress('done', 1);
@@ -51,5 +55,5 @@ export async function convertCommand(args: string[]): Promise<void> {
   console.log(`  source: ${graph.metadata.sourceFormat} opset ${graph.metadata.sourceOpset}, producer ${graph.metadata.producer || '?'} ${graph.metadata.producerVersion}`);
   console.log(`  nodes: ${graph.nodes.length}  (${opHistogram(graph)})`);
   console.log(`  parameters: ${parameterCount(graph).toLocaleString('en-US')}`);
-  console.log(`  size: ${formatBytes(bytes.length)} → ${formatBytes(wlm.length)}`);
+  console.log(`  size: ${formatBytes(bytes.length + (source.weights?.length ?? 0))} → ${formatBytes(wlm.length)}`);
 }

@@ -6,27 +6,27 @@ import { sniffFormat } from '../convert/sniff.js';
 import type { Graph } from '../ir/graph.js';
 import { readWlm } from '../ir/wlm/read.js';
 import { describeDims, formatBytes, opHistogram, parameterCount } from './format.js';
-import { readModelFile, sideFiles } from './model-files.js';
+import { readModelFile, sourceOptions } from './model-files.js';
 
-const HELP = `usage: weblite info <model.wlm|model.onnx>
+const HELP = `usage: weblite info <model.wlm|model.onnx|deploy.prototxt> [--weights model.caffemodel]
 
 Prints inputs, outputs, op counts, parameter count and metadata. Source models are converted in memory first.`;
 
-export async function loadGraphForCli(path: string): Promise<Graph> {
+export async function loadGraphForCli(path: string, weights?: string): Promise<Graph> {
   const bytes = await readModelFile(path);
   if (sniffFormat(bytes) === 'wlm') return readWlm(bytes, basename(path));
-  return importModel(bytes, { fileName: basename(path), files: sideFiles(path) });
+  return importModel(bytes, await sourceOptions(path, bytes, weights));
 }
 
 export async function infoCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { weights: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help || positionals.length !== 1) {
     console.log(HELP);
     if (!values.help) process.exitCode = 2;
     return;
   }
   const path = positionals[0]!;
-  const graph = await loadGraphForCli(path);
+  const graph = await loadGraphForCli(path, values.weights);
   const bytes = (await readModelFile(path)).length;
   const m = graph.metadata;
   console.log(`${path} (${formatBytes(bytes)})`);

@@ -1,7 +1,8 @@
 /** Reading a model from disk for the CLI, with ONNX external-data side files found next to it. */
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, normalize } from 'node:path';
+import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
+import { sniffFormat } from '../convert/sniff.js';
 import { WebliteError } from '../errors.js';
 
 export async function readModelFile(path: string): Promise<Uint8Array> {
@@ -27,4 +28,29 @@ export function sideFiles(modelPath: string): Record<string, Uint8Array> {
       return existsSync(path) ? new Uint8Array(readFileSync(path)) : undefined;
     },
   });
+}
+
+/**
+ * Converter options for a model file: ONNX side files next to it; for a Caffe deploy.prototxt, the weights from
+ * `--weights` or `<stem>.caffemodel` next to it.
+ */
+export async function sourceOptions(path: string, bytes: Uint8Array, weightsPath: string | undefined): Promise<{
+  fileName: string;
+  files: Record<string, Uint8Array>;
+  weights?: Uint8Array;
+  weightsFileName?: string;
+}> {
+  const options: { fileName: string; files: Record<string, Uint8Array>; weights?: Uint8Array; weightsFileName?: string } = {
+    fileName: basename(path),
+    files: sideFiles(path),
+  };
+  if (sniffFormat(bytes) === 'caffe') {
+    const stem = path.replace(/\.[^./]+$/, '');
+    const weights = weightsPath ?? (existsSync(`${stem}.caffemodel`) ? `${stem}.caffemodel` : undefined);
+    if (weights) {
+      options.weights = await readModelFile(weights);
+      options.weightsFileName = basename(weights);
+    }
+  }
+  return options;
 }

@@ -7,7 +7,7 @@ import { InferenceSession } from '../runtime/session.js';
 import type { BackendName } from '../runtime/backend.js';
 import type { Tensor } from '../ir/tensor.js';
 import { previewTensor, topK } from './format.js';
-import { readModelFile, sideFiles } from './model-files.js';
+import { readModelFile, sourceOptions } from './model-files.js';
 import { readNpy, readRaw, writeNpy } from './npy.js';
 
 const HELP = `usage: weblite run <model.wlm|model.onnx> --input name=file.npy|file.bin [...] [options]
@@ -21,6 +21,7 @@ options:
   --top <K>               also print the K largest values of each float output (classifier scores)
   --save <dir>            write each output to <dir>/<name>.npy
   --placement             print which backend and kernel runs each node
+  --weights <file>        Caffe: the .caffemodel for a deploy.prototxt (default: next to it)
   -h, --help              this help`;
 
 export async function runCommand(args: string[]): Promise<void> {
@@ -33,6 +34,7 @@ export async function runCommand(args: string[]): Promise<void> {
       top: { type: 'string' },
       save: { type: 'string' },
       placement: { type: 'boolean' },
+      weights: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -42,10 +44,9 @@ export async function runCommand(args: string[]): Promise<void> {
     return;
   }
   const path = positionals[0]!;
-  const session = await InferenceSession.create(await readModelFile(path), {
-    backend: values.backend as BackendName | 'auto',
-    files: sideFiles(path),
-  });
+  const bytes = await readModelFile(path);
+  const source = await sourceOptions(path, bytes, values.weights);
+  const session = await InferenceSession.create(bytes, { backend: values.backend as BackendName | 'auto', files: source.files, weights: source.weights });
   console.log(`backend: ${session.backend} — ${session.backendReason}`);
   if (values.placement) printPlacement(session);
   const feeds = await readInputs(session, values.input ?? []);

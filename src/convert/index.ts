@@ -5,6 +5,7 @@ import { WebliteError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { writeWlm } from '../ir/wlm/write.js';
 import { runPipeline } from '../passes/pipeline.js';
+import { importCaffe } from './caffe/index.js';
 import { importOnnx } from './onnx/import.js';
 import type { ExternalFiles } from './onnx/tensor.js';
 import { type SourceFormat, sniffFormat } from './sniff.js';
@@ -23,6 +24,10 @@ export interface ConvertOptions {
   fileName?: string;
   /** Run the graph validator after every pass (slower; tests use it). */
   validate?: boolean;
+  /** Caffe: the .caffemodel weights for a deploy.prototxt. */
+  weights?: Uint8Array | ArrayBuffer;
+  /** Caffe: the .caffemodel's name, for error messages. */
+  weightsFileName?: string;
   /** Called as conversion advances: a stage name and the fraction done (0–1). */
   onProgress?: (stage: string, fraction: number) => void;
 }
@@ -44,6 +49,13 @@ export function importModel(source: ModelSource, options: ConvertOptions = {}): 
   switch (format) {
     case 'onnx':
       graph = importOnnx(bytes, { fileName: options.fileName, files: options.files });
+      break;
+    case 'caffe':
+      graph = importCaffe(bytes, {
+        weights: options.weights ? toBytes(options.weights) : undefined,
+        fileName: options.fileName,
+        weightsFileName: options.weightsFileName,
+      });
       break;
     case 'wlm':
       throw new WebliteError('BAD_ARGUMENT', `${options.fileName ?? 'convert'}: the input is already a .wlm model`);

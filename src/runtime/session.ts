@@ -18,6 +18,8 @@ export interface SessionOptions {
   threads?: number;
   /** External-data side files when `source` is an ONNX model with external weights. */
   files?: Record<string, Uint8Array>;
+  /** Caffe: the .caffemodel weights when `source` is a deploy.prototxt. */
+  weights?: Uint8Array | ArrayBuffer;
 }
 
 export interface ValueMetadata {
@@ -117,5 +119,5 @@ async function loadGraph(bytes: Uint8Array, name: string, options: SessionOption
   if (isWlm) return readWlm(bytes, name);
   // Source models are converted in memory; the converter is loaded only when needed.
   const { importModel } = await import('../convert/index.js');
-  return importModel(bytes, { fileName: name, files: options.files });
+  return importModel(bytes, { fileName: name, files: options.files, weights: options.weights });
 }
