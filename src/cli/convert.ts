@@ -52,7 +52,7 @@ export async function convertCommand(args: string[]): Promise<void> {
   await writeFile(output, wlm);
   const seconds = (performance.now() - started) / 1000;
   console.log(`converted ${input} → ${output} in ${seconds.toFixed(2)} s`);
-  console.log(`  source: ${graph.metadata.sourceFormat} opset ${graph.metadata.sourceOpset}, producer ${graph.metadata.producer || '?'} ${graph.metadata.producerVersion}`);
+  console.log(`  source: ${graph.metadata.sourceFormat}${graph.metadata.sourceOpset ? ` opset ${graph.metadata.sourceOpset}` : ''}, producer ${graph.metadata.producer || '?'} ${graph.metadata.producerVersion}`);
   console.log(`  nodes: ${graph.nodes.length}  (${opHistogram(graph)})`);
   console.log(`  parameters: ${parameterCount(graph).toLocaleString('en-US')}`);
   console.log(`  size: ${formatBytes(bytes.length + (source.weights?.length ?? 0))} → ${formatBytes(wlm.length)}`);

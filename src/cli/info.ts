@@ -30,7 +30,7 @@ export async function infoCommand(args: string[]): Promise<void> {
   const bytes = (await readModelFile(path)).length;
   const m = graph.metadata;
   console.log(`${path} (${formatBytes(bytes)})`);
-  console.log(`source: ${m.sourceFormat} opset ${m.sourceOpset}; producer: ${m.producer || '?'} ${m.producerVersion}`);
+  console.log(`source: ${m.sourceFormat}${m.sourceOpset ? ` opset ${m.sourceOpset}` : ''}; producer: ${m.producer || '?'} ${m.producerVersion}`);
   console.log('inputs:');
   for (const name of graph.inputs) console.log(`  ${name}: ${graph.tensor(name).type}${describeDims(graph.tensor(name).dims)}`);
   console.log('outputs:');
