@@ -3,11 +3,12 @@ import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { importModel } from '../convert/index.js';
+import { WebliteError } from '../errors.js';
 import { writeWlm } from '../ir/wlm/write.js';
 import { formatBytes, opHistogram, parameterCount } from './format.js';
 import { readModelFile, sourceOptions } from './model-files.js';
 
-const HELP = `usage: weblite convert <model.onnx | deploy.prototxt> [-o model.wlm] [--weights model.caffemodel] [--no-optimize]
+const HELP = `usage: weblite convert <model.onnx | deploy.prototxt> [-o model.wlm] [--weights model.caffemodel] [--fp16 | --int8-weights] [--no-optimize]
 
 Converts an ONNX model (opsets 7–18; external data is read from files next to the model) or a Caffe model
 (deploy.prototxt + .caffemodel) to weblite's .wlm format: constant folding, dead-node and Identity/Dropout removal,
@@ -17,6 +18,8 @@ weights.
 options:
   -o, --output <file>   where to write (default: the model's name with .wlm)
   --weights <file>      Caffe: the .caffemodel for a deploy.prototxt (default: <model>.caffemodel next to it)
+  --fp16                store weights as float16 (~50% of the float32 file), expanded at load
+  --int8-weights        store matrix weights as per-channel int8 (~26%), expanded at load
   --no-optimize         keep the graph as imported (no folding/elimination)
   -h, --help            this help`;
 
@@ -24,7 +27,7 @@ export async function convertCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { output: { type: 'string', short: 'o' }, weights: { type: 'string' }, 'no-optimize': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { output: { type: 'string', short: 'o' }, weights: { type: 'string' }, fp16: { type: 'boolean' }, 'int8-weights': { type: 'boolean' }, 'no-optimize': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help || positionals.length !== 1) {
     console.log(HELP);
@@ -44,8 +47,10 @@ export async function convertCommand(args: string[]): Promise<void> {
     process.stderr.write(`\r  [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round(fraction * 100)}% ${stage.padEnd(16)}`);
     if (fraction >= 1) process.stderr.write('\n');
   };
+  if (values.fp16 && values['int8-weights']) throw new WebliteError('BAD_ARGUMENT', 'convert: choose one of --fp16 and --int8-weights');
+  const quantize = values.fp16 ? 'fp16' : values['int8-weights'] ? 'int8-weights' : undefined;
   const source = await sourceOptions(input, bytes, values.weights);
-  const graph = importModel(bytes, { ...source, optimize: !values['no-optimize'], onProgress: progress });
+  const graph = importModel(bytes, { ...source, optimize: !values['no-optimize'], quantize, onProgress: progress });
   progress('writing', 0.95);
   const wlm = writeWlm(graph);
   progress('done', 1);

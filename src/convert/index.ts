@@ -5,6 +5,7 @@ import { WebliteError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { writeWlm } from '../ir/wlm/write.js';
 import { runPipeline } from '../passes/pipeline.js';
+import { type QuantizationMode, applyQuantization } from '../passes/quantize/index.js';
 import { importCaffe } from './caffe/index.js';
 import { importOnnx } from './onnx/import.js';
 import type { ExternalFiles } from './onnx/tensor.js';
@@ -24,6 +25,11 @@ export interface ConvertOptions {
   fileName?: string;
   /** Run the graph validator after every pass (slower; tests use it). */
   validate?: boolean;
+  /**
+   * Store weights compressed: 'fp16' (~50% of float32) or 'int8-weights' (per-channel int8, ~26%); expanded to
+   * float32 once at load. Runs after optimisation and fusion.
+   */
+  quantize?: QuantizationMode;
   /** Caffe: the .caffemodel weights for a deploy.prototxt. */
   weights?: Uint8Array | ArrayBuffer;
   /** Caffe: the .caffemodel's name, for error messages. */
@@ -64,6 +70,7 @@ export function importModel(source: ModelSource, options: ConvertOptions = {}): 
   }
   options.onProgress?.('optimising', 0.6);
   const optimized = runPipeline(graph, { optimize: options.optimize, validate: options.validate });
+  if (options.quantize) applyQuantization(optimized, options.quantize, { validate: options.validate });
   options.onProgress?.('optimised', 0.9);
   return optimized;
 }

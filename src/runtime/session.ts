@@ -10,6 +10,7 @@ import type { BackendName, CompiledModel, PlacementEntry, ProfileEntry } from '.
 import { selectBackend } from './select.js';
 import { checkFeeds } from './feeds.js';
 import { loadBytes } from './load.js';
+import { foldConstantChains } from './fold-at-load.js';
 
 export interface SessionOptions {
   /** Which backend to use. 'auto' (default) picks the fastest available and says why. */
@@ -116,7 +117,8 @@ export class InferenceSession {
 
 async function loadGraph(bytes: Uint8Array, name: string, options: SessionOptions): Promise<Graph> {
   const isWlm = bytes.length >= 8 && String.fromCharCode(...bytes.subarray(4, 8)) === 'WLM1';
-  if (isWlm) return readWlm(bytes, name);
+  // Compressed weights (fp16 / int8 + scale chains) become plain float32 constants once, here, not per run.
+  if (isWlm) return foldConstantChains(readWlm(bytes, name));
   // Source models are converted in memory; the converter is loaded only when needed.
   const { importModel } = await import('../convert/index.js');
   return importModel(bytes, { fileName: name, files: options.files, weights: options.weights });

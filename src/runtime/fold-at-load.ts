@@ -1,0 +1,100 @@
+/**
+ * Load-time folding: a compressed model (src/passes/quantize) stores weights as float16 or int8 behind
+ * Cast / Mul-by-scale chains. Run once when a session is created, this turns those chains back into plain float32
+ * constants, so kernels see ordinary weights (and pack them) and no run ever pays for dequantising.
+ *
+ * Two things differ from conversion-time folding, so the chains are folded here before handing the rest of the
+ * graph to foldConstants: foldConstants leaves outputs above its size cap as nodes (at conversion a folded value is
+ * written to the file; here it only lives in memory and is the size the original weight had), and the generic
+ * per-element references take seconds on a ResNet's worth of weights, where these typed loops take milliseconds.
+ * The loops compute exactly what the Cast and Mul references compute (float16 → float32 is exact, and the product
+ * is rounded to float32 once), so a folded model gives the same bits as the unfolded one.
+ */
+import { float16ToFloat32 } from '../ir/dtype.js';
+import type { Graph, Node } from '../ir/graph.js';
+import { inferShapes } from '../ir/infer.js';
+import { Tensor } from '../ir/tensor.js';
+import { eliminateDeadNodes } from '../passes/eliminate-dead-nodes.js';
+import { foldConstants } from '../passes/fold-constants.js';
+
+/** Folds dequantisation chains whatever their size, then other constant subgraphs; mutates and returns `graph`. */
+export function foldConstantChains(graph: Graph): Graph {
+  let changed = foldDequantization(graph);
+  for (let round = 0; round < 4 && foldConstants.run(graph); round++) changed = true;
+  if (!changed) return graph;
+  // The float16 / int8 originals are now read by nobody; dropping them frees their memory.
+  eliminateDeadNodes.run(graph);
+  inferShapes(graph);
+  return graph;
+}
+
+/**
+ * Cast-to-float32 and per-channel Mul nodes over constants, folded in graph order (a Mul reads the Cast before it).
+ * Other Mul broadcasts are left to foldConstants and its size cap.
+ */
+function foldDequantization(graph: Graph): boolean {
+  const kept: Node[] = [];
+  for (const node of graph.nodes) {
+    const value = dequantize(graph, node);
+    if (!value) {
+      kept.push(node);
+      continue;
+    }
+    const name = node.outputs[0]!;
+    graph.tensors.set(name, { name, type: value.type, dims: [...value.dims], value });
+  }
+  const changed = kept.length !== graph.nodes.length;
+  graph.nodes = kept;
+  return changed;
+}
+
+function dequantize(graph: Graph, node: Node): Tensor | undefined {
+  if (node.outputs.length !== 1) return undefined;
+  const inputs = node.inputs.map((name) => graph.constant(name));
+  if (node.op === 'Cast' && node.attrs.to === 'float32' && inputs[0]) return widen(inputs[0]);
+  if (node.op === 'Mul' && inputs[0]?.type === 'float32' && inputs[1]?.type === 'float32') {
+    return scaleChannels(inputs[0] as Tensor<'float32'>, inputs[1] as Tensor<'float32'>);
+  }
+  return undefined;
+}
+
+let float16Table: Float32Array | undefined;
+
+/** float16 or int8 → float32; undefined for other source dtypes (left to foldConstants). */
+function widen(value: Tensor): Tensor<'float32'> | undefined {
+  const output = new Float32Array(value.size);
+  if (value.type === 'float16') {
+    // Every binary16 bit pattern, decoded once: a table lookup per weight instead of a decode.
+    float16Table ??= Float32Array.from({ length: 1 << 16 }, (_, bits) => float16ToFloat32(bits));
+    const bits = value.data as Uint16Array;
+    for (let i = 0; i < bits.length; i++) output[i] = float16Table[bits[i]!]!;
+  } else if (value.type === 'int8') {
+    output.set(value.data as Int8Array);
+  } else {
+    return undefined;
+  }
+  return new Tensor('float32', output, value.dims);
+}
+
+/**
+ * values × scale where scale has the values' rank and is 1 on every axis but one, where it matches (the
+ * per-channel scales the int8 pass writes); undefined for any other broadcast.
+ */
+function scaleChannels(values: Tensor<'float32'>, scale: Tensor<'float32'>): Tensor<'float32'> | undefined {
+  const dims = values.dims;
+  if (scale.dims.length !== dims.length) return undefined;
+  const axes = scale.dims.flatMap((d, i) => (d === 1 ? [] : [i]));
+  if (axes.length > 1) return undefined;
+  const axis = axes[0] ?? 0;
+  if (scale.dims[axis] !== dims[axis] && scale.size !== 1) return undefined;
+  const channels = scale.size;
+  const inner = channels === 1 ? values.size : dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const output = new Float32Array(values.size);
+  const source = values.data;
+  const scales = scale.data;
+  for (let start = 0, channel = 0; start < source.length; start += inner, channel = (channel + 1) % channels) {
+    const factor = scales[channel]!;
+    for (let i = start; i < start + inner; i++) output[i] = source[i]! * factor;
+  }
+  return new Tensor('float32', output, dims);
+}
