@@ -4,10 +4,9 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WebliteError } from '../errors.js';
 import { InferenceSession } from '../runtime/session.js';
-import type { BackendName } from '../runtime/backend.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatBytes } from './format.js';
-import { readModelFile, sourceOptions } from './model-files.js';
+import { openSession, printedHelp } from './model-files.js';
 import { readNpy } from './npy.js';
 
 const HELP = `usage: weblite bench <model.wlm|model.onnx> [options]
@@ -42,27 +41,16 @@ export async function bench(args: string[]): Promise<void> {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help || positionals.length !== 1) {
-    console.log(HELP);
-    if (!values.help) process.exitCode = 2;
-    return;
-  }
+  if (printedHelp(HELP, values.help, positionals)) return;
   const warmup = Number(values.warmup);
   const loops = Number(values.loops);
   if (!Number.isInteger(warmup) || warmup < 0 || !Number.isInteger(loops) || loops < 1) {
     throw new WebliteError('BAD_ARGUMENT', '--warmup must be ≥ 0 and --loops ≥ 1 (integers)');
   }
   const path = positionals[0]!;
-  const bytes = await readModelFile(path);
   const rssBefore = process.memoryUsage().rss;
   const createStart = performance.now();
-  const source = await sourceOptions(path, bytes, values.weights);
-  const session = await InferenceSession.create(bytes, {
-    backend: values.backend as BackendName | 'auto',
-    files: source.files,
-    weights: source.weights,
-    threads: values.threads ? Number(values.threads) : undefined,
-  });
+  const session = await openSession(path, { ...values, threads: values.threads ? Number(values.threads) : undefined });
   const createMs = performance.now() - createStart;
   const feeds = syntheticFeeds(session);
   for (const [name, tensor] of await namedNpy(values.input ?? [], '--input')) feeds[name] = tensor;

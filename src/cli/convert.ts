@@ -6,7 +6,7 @@ import { importModel } from '../convert/index.js';
 import { WebliteError } from '../errors.js';
 import { writeWlm } from '../ir/wlm/write.js';
 import { formatBytes, opHistogram, parameterCount } from './format.js';
-import { readModelFile, sourceOptions } from './model-files.js';
+import { printedHelp, readModelFile, sourceOptions } from './model-files.js';
 
 const HELP = `usage: weblite convert <model.onnx | deploy.prototxt> [-o model.wlm] [--weights model.caffemodel] [--fp16 | --int8-weights] [--no-optimize]
 
@@ -29,11 +29,7 @@ export async function convertCommand(args: string[]): Promise<void> {
     allowPositionals: true,
     options: { output: { type: 'string', short: 'o' }, weights: { type: 'string' }, fp16: { type: 'boolean' }, 'int8-weights': { type: 'boolean' }, 'no-optimize': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   });
-  if (values.help || positionals.length !== 1) {
-    console.log(HELP);
-    if (!values.help) process.exitCode = 2;
-    return;
-  }
+  if (printedHelp(HELP, values.help, positionals)) return;
   const input = positionals[0]!;
   const output = values.output ?? `${input.slice(0, input.length - extname(input).length)}.wlm`;
   const started = performance.now();

@@ -6,7 +6,7 @@ import { sniffFormat } from '../convert/sniff.js';
 import type { Graph } from '../ir/graph.js';
 import { readWlm } from '../ir/wlm/read.js';
 import { describeDims, formatBytes, opHistogram, parameterCount } from './format.js';
-import { readModelFile, sourceOptions } from './model-files.js';
+import { printedHelp, readModelFile, sourceOptions } from './model-files.js';
 
 const HELP = `usage: weblite info <model.wlm|model.onnx|deploy.prototxt> [--weights model.caffemodel]
 
@@ -20,11 +20,7 @@ export async function loadGraphForCli(path: string, weights?: string): Promise<G
 
 export async function infoCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { weights: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  if (values.help || positionals.length !== 1) {
-    console.log(HELP);
-    if (!values.help) process.exitCode = 2;
-    return;
-  }
+  if (printedHelp(HELP, values.help, positionals)) return;
   const path = positionals[0]!;
   const graph = await loadGraphForCli(path, values.weights);
   const bytes = (await readModelFile(path)).length;

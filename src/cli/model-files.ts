@@ -3,6 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
 import { sniffFormat } from '../convert/sniff.js';
+import type { BackendName } from '../runtime/backend.js';
+import { InferenceSession } from '../runtime/session.js';
 import { WebliteError } from '../errors.js';
 
 export async function readModelFile(path: string): Promise<Uint8Array> {
@@ -53,4 +55,24 @@ export async function sourceOptions(path: string, bytes: Uint8Array, weightsPath
     }
   }
   return options;
+}
+
+/** A session for a model file (any format weblite reads), with the CLI's backend/threads/weights options. */
+export async function openSession(path: string, options: { backend?: string; threads?: number; weights?: string }): Promise<InferenceSession> {
+  const bytes = await readModelFile(path);
+  const source = await sourceOptions(path, bytes, options.weights);
+  return InferenceSession.create(bytes, {
+    backend: (options.backend ?? 'auto') as BackendName | 'auto',
+    threads: options.threads,
+    files: source.files,
+    weights: source.weights,
+  });
+}
+
+/** Prints a command's help when asked, or when the model path is missing (exit code 2); true when it did. */
+export function printedHelp(help: string, asked: boolean | undefined, positionals: string[]): boolean {
+  if (!asked && positionals.length === 1) return false;
+  console.log(help);
+  if (!asked) process.exitCode = 2;
+  return true;
 }

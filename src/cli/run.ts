@@ -4,10 +4,9 @@ import { basename, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WebliteError } from '../errors.js';
 import { InferenceSession } from '../runtime/session.js';
-import type { BackendName } from '../runtime/backend.js';
 import type { Tensor } from '../ir/tensor.js';
 import { previewTensor, topK } from './format.js';
-import { readModelFile, sourceOptions } from './model-files.js';
+import { openSession, printedHelp } from './model-files.js';
 import { readNpy, readRaw, writeNpy } from './npy.js';
 
 const HELP = `usage: weblite run <model.wlm|model.onnx> --input name=file.npy|file.bin [...] [options]
@@ -38,15 +37,8 @@ export async function runCommand(args: string[]): Promise<void> {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help || positionals.length !== 1) {
-    console.log(HELP);
-    if (!values.help) process.exitCode = 2;
-    return;
-  }
-  const path = positionals[0]!;
-  const bytes = await readModelFile(path);
-  const source = await sourceOptions(path, bytes, values.weights);
-  const session = await InferenceSession.create(bytes, { backend: values.backend as BackendName | 'auto', files: source.files, weights: source.weights });
+  if (printedHelp(HELP, values.help, positionals)) return;
+  const session = await openSession(positionals[0]!, values);
   console.log(`backend: ${session.backend} — ${session.backendReason}`);
   if (values.placement) printPlacement(session);
   const feeds = await readInputs(session, values.input ?? []);
