@@ -45,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
 declare const __WEBLITE_VERSION__: string;
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(typeof process.exitCode === "number" && process.exitCode !== 0 ? process.exitCode : code),
+  (code) => process.exit(typeof process.exitCode === 'number' && process.exitCode !== 0 ? process.exitCode : code),
   (error: unknown) => {
     if (error instanceof WebliteError) console.error(`weblite: ${error.message}`);
     else if (error instanceof Error && 'code' in error && error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') console.error(`weblite: ${error.message}`);
