@@ -8,6 +8,7 @@ import { runPipeline } from '../passes/pipeline.js';
 import { type QuantizationMode, applyQuantization } from '../passes/quantize/index.js';
 import { importCaffe } from './caffe/index.js';
 import { importOnnx } from './onnx/import.js';
+import { importTflite } from './tflite/index.js';
 import type { ExternalFiles } from './onnx/tensor.js';
 import { type SourceFormat, sniffFormat } from './sniff.js';
 
@@ -55,6 +56,9 @@ export function importModel(source: ModelSource, options: ConvertOptions = {}): 
   switch (format) {
     case 'onnx':
       graph = importOnnx(bytes, { fileName: options.fileName, files: options.files });
+      break;
+    case 'tflite':
+      graph = importTflite(bytes, { fileName: options.fileName });
       break;
     case 'caffe':
       graph = importCaffe(bytes, {

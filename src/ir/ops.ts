@@ -11,6 +11,7 @@ import { nnOps } from './ops/nn.js';
 import { movementOps } from './ops/movement.js';
 import { reduceOps } from './ops/reduce.js';
 import { fusedOps } from './ops/fused.js';
+import { quantizeOps } from './ops/quantize.js';
 
 export const OP_TYPES = [
   // elementwise (ops/elementwise.ts)
@@ -31,6 +32,8 @@ export const OP_TYPES = [
   'ReduceSum', 'ReduceSumSquare', 'ArgMax', 'ArgMin', 'CumSum', 'TopK', 'Resize',
   // weblite's own fused ops, produced only by fusion passes in src/passes/ (ops/fused.ts)
   'FusedConv', 'FusedGemm', 'FusedMatMul', 'Gelu',
+  // quantization (ops/quantize.ts): TFLite's quantized tensors, ONNX QDQ models
+  'QuantizeLinear', 'DequantizeLinear',
 ] as const;
 
 export type OpType = (typeof OP_TYPES)[number];
@@ -41,6 +44,7 @@ export const opTable: Record<OpType, OpSpec> = {
   ...movementOps,
   ...reduceOps,
   ...fusedOps,
+  ...quantizeOps,
 };
 
 export function isOpType(name: string): name is OpType {

@@ -49,13 +49,26 @@ export function nodeActivation(node: Node): Activation {
     case 'LeakyRelu':
       return { ...IDENTITY, kind: ActivationKind.LEAKYRELU, alpha: p(0, 0.01) };
     case 'Gelu':
+      // activation_params [1] selects the tanh approximation, which has no epilogue kind (see hasWasmEpilogue).
+      if (p(0, 0) === 1) break;
       return { ...IDENTITY, kind: ActivationKind.GELU };
     case 'Tanh':
       return { ...IDENTITY, kind: ActivationKind.TANH };
     case 'Elu':
       return { ...IDENTITY, kind: ActivationKind.ELU, alpha: p(0, 1) };
     default:
-      throw new WebliteError('UNSUPPORTED_OP', `node '${node.name}' (${node.op}): activation '${name}' has no wasm epilogue`);
+      break;
+  }
+  throw new WebliteError('UNSUPPORTED_OP', `node '${node.name}' (${node.op}): activation '${name}' has no wasm epilogue`);
+}
+
+/** Whether the kernels' epilogue can apply this node's fused activation (lowerings check before accepting a node). */
+export function hasWasmEpilogue(node: Node): boolean {
+  try {
+    nodeActivation(node);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import type { Graph, Node } from '../../../ir/graph.js';
 import type { Tensor } from '../../../ir/tensor.js';
-import { nodeActivation, putActivation } from '../abi.js';
+import { hasWasmEpilogue, nodeActivation, putActivation } from '../abi.js';
 import { type Lowering, type LoweringContext, isFloat32, staticDims } from '../lowering.js';
 import { objectId } from './gemm.js';
 import { type Window, is2d, windowOf } from './spatial.js';
@@ -60,7 +60,7 @@ export const convLowering: Lowering = {
   name: 'conv',
   requires: ['wl_f32_conv_nhwc', 'wl_f32_conv_pack', 'wl_f32_conv_packed_size', 'wl_f32_conv_indirection', 'wl_f32_dwconv_nhwc', 'wl_f32_dwconv_pack', 'wl_f32_dwconv_packed_size'],
   layout: 'native',
-  supports: (node, graph) => convParts(node, graph) !== undefined,
+  supports: (node, graph) => hasWasmEpilogue(node) && convParts(node, graph) !== undefined,
   build(node, ctx) {
     const p = convParts(node, ctx.graph)!;
     const w = p.window;

@@ -6,7 +6,7 @@
  */
 import type { Graph, Node } from '../../../ir/graph.js';
 import { Tensor, sizeOf } from '../../../ir/tensor.js';
-import { nodeActivation, putActivation } from '../abi.js';
+import { hasWasmEpilogue, nodeActivation, putActivation } from '../abi.js';
 import { type Lowering, type LoweringContext, isFloat32, staticDims } from '../lowering.js';
 
 const KERNEL = 'f32-gemm-minmax-4x8-wasmsimd-loadsplat';
@@ -92,7 +92,7 @@ export const gemmLowering: Lowering = {
   requires: GEMM_EXPORTS,
   layout: 'nchw',
   supports(node, graph) {
-    return (node.op === 'Gemm' || node.op === 'FusedGemm') && gemmParts(node, graph) !== undefined;
+    return (node.op === 'Gemm' || node.op === 'FusedGemm') && hasWasmEpilogue(node) && gemmParts(node, graph) !== undefined;
   },
   build(node, ctx) {
     const p = gemmParts(node, ctx.graph)!;
@@ -125,7 +125,7 @@ export const matmulLowering: Lowering = {
   requires: GEMM_EXPORTS,
   layout: 'nchw',
   supports(node, graph) {
-    return (node.op === 'MatMul' || node.op === 'FusedMatMul') && matmulParts(node, graph) !== undefined;
+    return (node.op === 'MatMul' || node.op === 'FusedMatMul') && hasWasmEpilogue(node) && matmulParts(node, graph) !== undefined;
   },
   build(node, ctx) {
     const p = matmulParts(node, ctx.graph)!;
@@ -164,7 +164,7 @@ export const pointwiseConvLowering: Lowering = {
   requires: GEMM_EXPORTS,
   layout: 'native',
   supports(node, graph) {
-    return (node.op === 'Conv' || node.op === 'FusedConv') && pointwiseParts(node, graph) !== undefined;
+    return (node.op === 'Conv' || node.op === 'FusedConv') && hasWasmEpilogue(node) && pointwiseParts(node, graph) !== undefined;
   },
   build(node, ctx) {
     const p = pointwiseParts(node, ctx.graph)!;

@@ -6,7 +6,7 @@
 import type { Graph, Node } from '../../../ir/graph.js';
 import { sizeOf } from '../../../ir/tensor.js';
 import { normalizeAxis, stridesOf } from '../../../ir/shape.js';
-import { nodeActivation, putActivation, IDENTITY } from '../abi.js';
+import { IDENTITY, hasWasmEpilogue, nodeActivation, putActivation } from '../abi.js';
 import { type Lowering, isFloat32, staticDims } from '../lowering.js';
 import { gemmCall } from './gemm.js';
 
@@ -111,7 +111,7 @@ export const dynamicMatmulLowering: Lowering = {
   name: 'matmul-dynamic',
   requires: ['wl_f32_gemm', 'wl_f32_gemm_pack', 'wl_f32_gemm_packed_size'],
   layout: 'nchw',
-  supports: (node, graph) => dynamicMatmulParts(node, graph) !== undefined,
+  supports: (node, graph) => hasWasmEpilogue(node) && dynamicMatmulParts(node, graph) !== undefined,
   build(node, ctx) {
     const p = dynamicMatmulParts(node, ctx.graph)!;
     const packed = ctx.heap.alloc(ctx.kernels.fn('wl_f32_gemm_packed_size')(p.n, p.k), 'run-time packed matrix');
