@@ -8,10 +8,10 @@ import { writeWlm } from '../ir/wlm/write.js';
 import { formatBytes, opHistogram, parameterCount } from './format.js';
 import { printedHelp, readModelFile, sourceOptions } from './model-files.js';
 
-const HELP = `usage: weblite convert <model.onnx | deploy.prototxt> [-o model.wlm] [--weights model.caffemodel] [--fp16 | --int8-weights] [--no-optimize]
+const HELP = `usage: weblite convert <model.onnx | model.tflite | deploy.prototxt> [-o model.wlm] [--weights model.caffemodel] [--fp16 | --int8-weights] [--no-optimize]
 
-Converts an ONNX model (opsets 7–18; external data is read from files next to the model) or a Caffe model
-(deploy.prototxt + .caffemodel) to weblite's .wlm format: constant folding, dead-node and Identity/Dropout removal,
+Converts an ONNX model (opsets 7–18; external data is read from files next to the model), a TFLite model (float,
+uint8 or int8) or a Caffe model (deploy.prototxt + .caffemodel) to weblite's .wlm format: constant folding, dead-node and Identity/Dropout removal,
 fusion (Conv+BN+activation+residual, MatMul+bias, LayerNorm, Gelu), then one flatbuffers file with 64-byte-aligned
 weights.
 
