@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'RELEASED' // the session was released
   | 'OUT_OF_MEMORY' // a tensor or arena would exceed the allowed size
   | 'RUNTIME_ERROR' // an op failed while running (e.g. out-of-range index in data)
+  | 'DEVICE_LOST' // the GPU device was lost (driver reset, watchdog, destroyed); create a new session
+  | 'GPU_ERROR' // the GPU reported a validation or out-of-memory error while running
   | 'IO_ERROR'; // a file or URL could not be read
 
 export class WebliteError extends Error {

@@ -8,3 +8,4 @@ export { WebliteError, isWebliteError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { env } from './runtime/env.js';
 export type { LogLevel } from './runtime/env.js';
+export { setGpu } from './backends/webgpu/index.js';

@@ -1,12 +1,13 @@
 /** Backend selection: an explicit request is honoured or refused (never silently changed); 'auto' explains itself. */
 import { referenceBackend } from '../backends/reference/index.js';
 import { wasmBackend } from '../backends/wasm/index.js';
+import { webgpuBackend } from '../backends/webgpu/index.js';
 import { WebliteError } from '../errors.js';
 import type { Backend, BackendName } from './backend.js';
 import { log } from './env.js';
 
-/** Backends in order of preference for 'auto'. wasm and webgpu register here when they land. */
-const BACKENDS: Partial<Record<BackendName, Backend>> = { wasm: wasmBackend, reference: referenceBackend };
+/** Backends in order of preference for 'auto'. */
+const BACKENDS: Partial<Record<BackendName, Backend>> = { webgpu: webgpuBackend, wasm: wasmBackend, reference: referenceBackend };
 const PREFERENCE: BackendName[] = ['webgpu', 'wasm', 'reference'];
 
 export function registerBackend(backend: Backend): void {

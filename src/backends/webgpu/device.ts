@@ -1,0 +1,127 @@
+/**
+ * Finding a GPU and holding one device per session. Browsers provide `navigator.gpu`; Node gets one injected with
+ * `setGpu` (e.g. from the `webgpu` package, Dawn). The device records its own loss and uncaptured errors; the
+ * session reports them on the next run() instead of returning wrong numbers.
+ */
+/// <reference types="@webgpu/types" />
+import { WebliteError } from '../../errors.js';
+
+/** GPUBufferUsage / GPUMapMode bits (fixed by the spec; Node has no such globals unless the embedder adds them). */
+export const BufferUsage = { MAP_READ: 0x0001, COPY_SRC: 0x0004, COPY_DST: 0x0008, UNIFORM: 0x0040, STORAGE: 0x0080 } as const;
+export const MAP_READ_MODE = 0x0001;
+
+let injectedGpu: GPU | undefined;
+
+/** Use this GPU object instead of `navigator.gpu` (Node: `create([])` from the `webgpu` package); undefined resets. */
+export function setGpu(gpu: GPU | undefined): void {
+  injectedGpu = gpu;
+}
+
+export function findGpu(): GPU | undefined {
+  if (injectedGpu) return injectedGpu;
+  const scope = globalThis as { navigator?: { gpu?: GPU }; gpu?: GPU };
+  return scope.navigator?.gpu ?? scope.gpu;
+}
+
+export async function requestAdapter(): Promise<{ adapter?: GPUAdapter; reason: string }> {
+  const gpu = findGpu();
+  if (!gpu) return { reason: 'WebGPU is not available here (no navigator.gpu; in Node, inject one with setGpu)' };
+  let adapter: GPUAdapter | null = null;
+  try {
+    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  } catch (error) {
+    return { reason: `requestAdapter failed: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  if (!adapter) return { reason: 'WebGPU found no adapter (requestAdapter returned null)' };
+  const info = adapter.info;
+  const name = [info?.vendor, info?.architecture, info?.device].filter((part) => part).join(' ');
+  return { adapter, reason: `WebGPU adapter ${name || 'of unknown vendor'}` };
+}
+
+/** What a model needs from the device beyond WebGPU's defaults. */
+export interface DeviceNeeds {
+  /** Largest single tensor or pooled buffer, in bytes. */
+  largestBuffer: number;
+  /** True when input dims are symbolic: later shapes may need more than the first plan. */
+  dynamic: boolean;
+}
+
+const DEFAULT_BINDING_SIZE = 128 * 2 ** 20;
+const DEFAULT_BUFFER_SIZE = 256 * 2 ** 20;
+
+export interface CreationCounts {
+  buffers: number;
+  pipelines: number;
+  shaderModules: number;
+  bindGroups: number;
+}
+
+/** A device plus what it has created and whether it is still usable. */
+export class GpuDevice {
+  readonly created: CreationCounts = { buffers: 0, pipelines: 0, shaderModules: 0, bindGroups: 0 };
+  /** Bytes of constants uploaded (weights, tables). */
+  uploadedBytes = 0;
+  /** Set once the device is lost (the message of GPUDeviceLostInfo). */
+  lostReason: string | undefined;
+  /** The first uncaptured GPU error since the last run, if any. */
+  uncapturedError: string | undefined;
+  private destroyed = false;
+
+  private constructor(readonly device: GPUDevice, readonly adapterReason: string) {
+    void device.lost.then((info) => {
+      if (!this.destroyed) this.lostReason = `${info.reason ?? 'unknown'}: ${info.message || 'no message'}`;
+    });
+    device.onuncapturederror = (event: GPUUncapturedErrorEvent) => {
+      this.uncapturedError ??= event.error.message;
+    };
+  }
+
+  static async create(needs: DeviceNeeds): Promise<GpuDevice> {
+    const { adapter, reason } = await requestAdapter();
+    if (!adapter) throw new WebliteError('BACKEND_UNAVAILABLE', reason);
+    const requiredLimits: Record<string, number> = {};
+    const binding = adapter.limits.maxStorageBufferBindingSize;
+    const buffer = adapter.limits.maxBufferSize;
+    if (needs.largestBuffer > Math.min(binding, buffer)) {
+      throw new WebliteError('OUT_OF_MEMORY', `webgpu: the model needs a ${needs.largestBuffer}-byte buffer; this adapter allows ${Math.min(binding, buffer)} bytes per binding`);
+    }
+    // Ask for more than the defaults only when needed; with symbolic dims ask for all the adapter has.
+    if (needs.dynamic || needs.largestBuffer > DEFAULT_BINDING_SIZE) requiredLimits.maxStorageBufferBindingSize = binding;
+    if (needs.dynamic || needs.largestBuffer > DEFAULT_BUFFER_SIZE) requiredLimits.maxBufferSize = buffer;
+    const device = await adapter.requestDevice({ requiredLimits, label: 'weblite' });
+    return new GpuDevice(device, reason);
+  }
+
+  get limits(): GPUSupportedLimits {
+    return this.device.limits;
+  }
+
+  /** Throws the loss or the first uncaptured error as a WebliteError (and clears the latter). */
+  check(): void {
+    if (this.destroyed) throw new WebliteError('RELEASED', 'webgpu: the session was released');
+    if (this.lostReason) throw new WebliteError('DEVICE_LOST', `webgpu: the GPU device was lost (${this.lostReason}); create a new session`);
+    const error = this.uncapturedError;
+    if (error) {
+      this.uncapturedError = undefined;
+      throw new WebliteError('GPU_ERROR', `webgpu: the GPU reported an error: ${error}`);
+    }
+  }
+
+  createBuffer(size: number, usage: number, label: string): GPUBuffer {
+    this.created.buffers++;
+    return this.device.createBuffer({ size: Math.max(16, Math.ceil(size / 16) * 16), usage, label });
+  }
+
+  /** A storage buffer holding `data` (weights and other constants), uploaded once. */
+  uploadF32(data: Float32Array, label: string): GPUBuffer {
+    const buffer = this.createBuffer(data.byteLength, BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC, label);
+    this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    this.uploadedBytes += data.byteLength;
+    return buffer;
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.device.destroy();
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * The webgpu backend: WGSL kernels (kernels-wgsl/) on a WebGPU device, driven from here. A session owns one
+ * device; weights are uploaded once; each distinct set of input dims gets a Plan (buffers pooled by lifetime,
+ * pipelines compiled in parallel, bind groups built) on first use, and every later run with those dims only
+ * encodes and submits — nothing is created per run (see `stats`).
+ *
+ * Layout: tensors stay in the IR's NCHW layout on the GPU (no NHWC conversion yet). Nodes without a GPU kernel run
+ * on the CPU reference, visibly: placement says backend 'cpu', kernel 'reference/<Op>'.
+ *
+ * Browsers: `navigator.gpu`. Node: inject a GPU first, e.g.
+ *   import { create, globals } from 'webgpu'; Object.assign(globalThis, globals); setGpu(create([]));
+ */
+/// <reference types="@webgpu/types" />
+import { WebliteError } from '../../errors.js';
+import type { Graph } from '../../ir/graph.js';
+import type { Tensor } from '../../ir/tensor.js';
+import { sizeOf } from '../../ir/tensor.js';
+import type { Backend, CompiledModel, PlacementEntry, ProfileEntry } from '../../runtime/backend.js';
+import { log } from '../../runtime/env.js';
+import { GpuDevice, requestAdapter } from './device.js';
+import { type RunCounts, executePlan } from './execute.js';
+import type { DerivedConstant, Lowering } from './lowering.js';
+import { LOWERINGS } from './lower/index.js';
+import { Plan, buildPlan } from './plan.js';
+import type { PipelineCache } from './shaders.js';
+import { planKey, shapeInputs, specializeGraph } from './specialize.js';
+
+export { setGpu } from './device.js';
+
+/** Plans kept per session (distinct input shapes); the oldest is dropped beyond this. */
+const MAX_PLANS = 4;
+
+export const webgpuBackend: Backend = {
+  name: 'webgpu',
+  async probe() {
+    const { adapter, reason } = await requestAdapter();
+    return { available: adapter !== undefined, reason };
+  },
+  async compile(graph) {
+    return WebGpuModel.create(graph, LOWERINGS);
+  },
+};
+
+/** What the session has created on the device, and what its last run did. */
+export interface WebGpuStats {
+  pipelinesCreated: number;
+  shaderModulesCreated: number;
+  buffersCreated: number;
+  bindGroupsCreated: number;
+  runs: number;
+  lastRun: RunCounts | undefined;
+}
+
+export class WebGpuModel implements CompiledModel {
+  /** The plan of the latest run (of compilation before the first run). */
+  private current: Plan | undefined;
+  private readonly plans = new Map<string, Plan>();
+  private readonly constants = new WeakMap<object, Map<string, GPUBuffer>>();
+  private readonly pipelines: PipelineCache;
+  private readonly shapeNames: string[];
+  private runs = 0;
+  private lastRun: RunCounts | undefined;
+  private profiling = false;
+  private released = false;
+  /** Runs execute one at a time: they share staging buffers, and a new plan may evict an old one. */
+  private running: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly graph: Graph,
+    private readonly gpu: GpuDevice,
+    private readonly lowerings: readonly Lowering[],
+    pipelines: PipelineCache,
+  ) {
+    this.pipelines = pipelines;
+    this.shapeNames = shapeInputs(graph);
+  }
+
+  static async create(graph: Graph, lowerings: readonly Lowering[]): Promise<WebGpuModel> {
+    const firstDims = new Map(graph.inputs.map((name) => [name, (graph.tensor(name).dims ?? []).map((d) => (typeof d === 'number' ? d : 1))]));
+    const dynamic = graph.inputs.some((name) => (graph.tensor(name).dims ?? []).some((d) => typeof d !== 'number'));
+    const specialized = specializeGraph(graph, firstDims, new Map());
+    let largestBuffer = 0;
+    for (const info of specialized.tensors.values()) {
+      const dims = info.dims;
+      if (dims && dims.every((d): d is number => typeof d === 'number')) largestBuffer = Math.max(largestBuffer, sizeOf(dims) * 4);
+    }
+    const gpu = await GpuDevice.create({ largestBuffer, dynamic });
+    // The WGSL sources load with the first compiled model, not with the backend's registration: `?raw` imports
+    // need a bundler (or Vitest), and plain Node scripts that merely list backends must not trip over them.
+    let model: WebGpuModel;
+    let plan: Plan;
+    try {
+      const { PipelineCache } = await import('./shaders.js');
+      model = new WebGpuModel(graph, gpu, lowerings, new PipelineCache(gpu));
+      // Plan once up front (symbolic dims as 1) so placement is known and weights are uploaded before the first run.
+      plan = await model.planFor(firstDims, specialized);
+    } catch (error) {
+      gpu.destroy();
+      throw error;
+    }
+    model.current = plan;
+    const onGpu = plan.placement.filter((p) => p.backend === 'webgpu').length;
+    log('verbose', `webgpu: ${gpu.adapterReason}; ${onGpu}/${plan.placement.length} nodes on GPU kernels`);
+    return model;
+  }
+
+  /** Where each node runs in the current plan (plans differ only where shape inputs were bound at run time). */
+  get placement(): PlacementEntry[] {
+    return this.current?.placement ?? [];
+  }
+
+  /** Creation counters (cumulative) and the last run's dispatch/submit/readback counts. */
+  get stats(): WebGpuStats {
+    const created = this.gpu.created;
+    return {
+      pipelinesCreated: created.pipelines,
+      shaderModulesCreated: created.shaderModules,
+      buffersCreated: created.buffers,
+      bindGroupsCreated: created.bindGroups,
+      runs: this.runs,
+      lastRun: this.lastRun && { ...this.lastRun },
+    };
+  }
+
+  /** Bytes of weights and tables uploaded, plus the pooled activation buffers of the plans held. */
+  get memoryBytes(): number {
+    let bytes = this.gpu.uploadedBytes;
+    for (const plan of this.plans.values()) bytes += plan.poolBytes;
+    return bytes;
+  }
+
+  /**
+   * The plan for these input dims (and shape-input values, src/backends/webgpu/specialize.ts), built on first use.
+   * Without feeds (at compile time) shape inputs stay run-time values and their readers run on the reference.
+   */
+  private async planFor(inputDims: Map<string, readonly number[]>, specialized?: Graph, feeds?: Map<string, Tensor>): Promise<Plan> {
+    const key = planKey(this.graph, this.shapeNames, inputDims, feeds);
+    let plan = this.plans.get(key);
+    if (!plan) {
+      const shapeValues = new Map(this.shapeNames.flatMap((name) => (feeds?.has(name) ? [[name, feeds.get(name)!] as const] : [])));
+      plan = await buildPlan(specialized ?? specializeGraph(this.graph, inputDims, shapeValues), {
+        gpu: this.gpu,
+        pipelines: this.pipelines,
+        lowerings: this.lowerings,
+        constantBuffer: (operand) => this.constantBuffer(operand),
+      });
+      if (this.plans.size >= MAX_PLANS) {
+        const oldest = this.plans.keys().next().value!;
+        this.plans.get(oldest)!.destroy();
+        this.plans.delete(oldest);
+      }
+      this.plans.set(key, plan);
+      if (this.profiling) plan.profile = new Float64Array(plan.placement.length);
+    }
+    return plan;
+  }
+
+  /** A constant's (or derived table's) GPU buffer, uploaded on first use and kept for the session. */
+  private constantBuffer(operand: DerivedConstant | Tensor): GPUBuffer {
+    const derived = 'make' in operand;
+    const key = derived ? operand.key : operand;
+    const purpose = derived ? operand.purpose : 'f32';
+    let entries = this.constants.get(key);
+    if (!entries) this.constants.set(key, (entries = new Map()));
+    let buffer = entries.get(purpose);
+    if (!buffer) {
+      const data = derived ? operand.make() : (operand.data as Float32Array);
+      buffer = this.gpu.uploadF32(data, derived ? purpose : `constant ${operand.dims.join('x')}`);
+      entries.set(purpose, buffer);
+    }
+    return buffer;
+  }
+
+  run(feeds: Map<string, Tensor>, outputs: readonly string[]): Promise<Map<string, Tensor>> {
+    const result = this.running.then(() => this.runNow(feeds, outputs));
+    this.running = result.catch(() => undefined);
+    return result;
+  }
+
+  private async runNow(feeds: Map<string, Tensor>, outputs: readonly string[]): Promise<Map<string, Tensor>> {
+    if (this.released) throw new WebliteError('RELEASED', 'run: the session was released');
+    this.gpu.check();
+    const dims = new Map(this.graph.inputs.map((name) => [name, feeds.get(name)!.dims]));
+    const plan = await this.planFor(dims, undefined, feeds);
+    this.current = plan;
+    const { results, counts } = await executePlan(plan, this.gpu, feeds, outputs);
+    this.gpu.check();
+    this.runs++;
+    this.lastRun = counts;
+    return results;
+  }
+
+  setProfiling(on: boolean): void {
+    this.profiling = on;
+    for (const plan of this.plans.values()) {
+      plan.profile = on ? new Float64Array(plan.placement.length) : plan.profile;
+      if (on) plan.profileRuns = 0;
+    }
+  }
+
+  /** Per-node wall time, each op submitted and awaited on its own while profiling (so totals include overhead). */
+  takeProfile(): ProfileEntry[] {
+    const entries: ProfileEntry[] = [];
+    for (const plan of this.plans.values()) {
+      const profile = plan.profile;
+      if (!profile) continue;
+      plan.placement.forEach((p, i) => entries.push({ node: p.node, op: p.op, kernel: p.kernel, runs: plan.profileRuns, totalMs: profile[i]! }));
+      plan.profile = undefined;
+    }
+    return entries;
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.plans.clear();
+    this.gpu.destroy();
+  }
+}

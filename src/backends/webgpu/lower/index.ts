@@ -1,0 +1,25 @@
+/** Every webgpu lowering, in order of preference (the CPU reference takes whatever none supports). */
+import type { Lowering } from '../lowering.js';
+import { convLowering } from './conv.js';
+import { binaryLowering, unaryLowering } from './elementwise.js';
+import { gemmLowering } from './gemm.js';
+import { aliasLowering, movementLowering } from './movement.js';
+import { layerNormLowering, softmaxLowering } from './normalization.js';
+import { globalPoolLowering, poolLowering } from './pool.js';
+import { reduceLowering } from './reduce.js';
+import { resizeLowering } from './resize.js';
+
+export const LOWERINGS: readonly Lowering[] = [
+  convLowering,
+  gemmLowering,
+  poolLowering,
+  globalPoolLowering,
+  softmaxLowering,
+  layerNormLowering,
+  binaryLowering,
+  unaryLowering,
+  aliasLowering,
+  movementLowering,
+  resizeLowering,
+  reduceLowering,
+];

@@ -1,0 +1,62 @@
+/**
+ * 2-D window geometry (pads from attributes or auto_pad, output size) for convolution and pooling, from the
+ * reference's own windowGeometry so both agree by construction. 1-D windows are lifted to 2-D with height 1.
+ */
+import type { Node } from '../../../ir/graph.js';
+import { windowGeometry } from '../../../ir/reference/conv.js';
+
+export interface Window2d {
+  batch: number;
+  channels: number;
+  inH: number;
+  inW: number;
+  outH: number;
+  outW: number;
+  kernelH: number;
+  kernelW: number;
+  strideH: number;
+  strideW: number;
+  dilationH: number;
+  dilationW: number;
+  padTop: number;
+  padLeft: number;
+  padBottom: number;
+  padRight: number;
+}
+
+const ints = (value: unknown): number[] => (Array.isArray(value) ? (value as number[]) : []);
+
+/** The window of a Conv/Pool node over NC+spatial input dims (1 or 2 spatial axes); undefined otherwise. */
+export function window2d(node: Node, inputDims: readonly number[], kernel: readonly number[]): Window2d | undefined {
+  const spatial = inputDims.slice(2);
+  if (spatial.length !== 1 && spatial.length !== 2) return undefined;
+  if (kernel.length !== spatial.length) return undefined;
+  let geometry;
+  try {
+    geometry = windowGeometry(spatial, {
+      autoPad: (node.attrs.auto_pad as string | undefined) ?? 'NOTSET',
+      kernel,
+      strides: ints(node.attrs.strides),
+      dilations: ints(node.attrs.dilations),
+      pads: ints(node.attrs.pads),
+      ceilMode: node.attrs.ceil_mode === 1,
+    }, { where: `node '${node.name}' (${node.op})` });
+  } catch {
+    return undefined; // the reference fallback reports the problem at run time
+  }
+  const out = geometry.outSpatial as number[];
+  // Lift 1-D to 2-D: a leading axis of size 1, kernel 1, stride 1, no padding.
+  const lift = <T>(values: readonly T[], fill: T): [T, T] => (values.length === 1 ? [fill, values[0]!] : [values[0]!, values[1]!]);
+  const [inH, inW] = lift(spatial, 1);
+  const [outH, outW] = lift(out, 1);
+  const [kernelH, kernelW] = lift(geometry.kernel, 1);
+  const [strideH, strideW] = lift(geometry.strides, 1);
+  const [dilationH, dilationW] = lift(geometry.dilations, 1);
+  const [padTop, padLeft] = lift(geometry.padsBegin, 0);
+  const [padBottom, padRight] = lift(geometry.padsEnd, 0);
+  if (![outH, outW].every((d) => Number.isInteger(d) && d > 0)) return undefined;
+  return {
+    batch: inputDims[0]!, channels: inputDims[1]!, inH, inW, outH, outW, kernelH, kernelW,
+    strideH, strideW, dilationH, dilationW, padTop, padLeft, padBottom, padRight,
+  };
+}

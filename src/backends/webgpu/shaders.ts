@@ -1,0 +1,158 @@
+/**
+ * The WGSL sources (kernels-wgsl/, imported as text), their one variant mechanism, and the pipeline cache.
+ *
+ * Specialisation has two levels:
+ *   - override constants (`override ACTIVATION: u32`), set per pipeline: everything that only changes values
+ *     (activation kind and parameters, operator codes, kernel sizes the compiler may unroll);
+ *   - variant flags, for what changes a kernel's bindings (an optional bias or residual buffer). A kernel marks
+ *     such lines with comment directives, so every file stays plain WGSL to editors:
+ *         // #include common/math.wgsl     the file's text, once per shader
+ *         // #if HAS_BIAS  /  // #if !HAS_BIAS  /  // #else  /  // #endif     kept when the flag is set (nestable)
+ * A pipeline is identified by (file, flags, constants); each distinct one is compiled once per device with
+ * createComputePipelineAsync, and all of a plan's pipelines compile in parallel.
+ */
+import { WebliteError } from '../../errors.js';
+import type { GpuDevice } from './device.js';
+import activation from '../../../kernels-wgsl/common/activation.wgsl?raw';
+import dispatch from '../../../kernels-wgsl/common/dispatch.wgsl?raw';
+import indexing from '../../../kernels-wgsl/common/indexing.wgsl?raw';
+import math from '../../../kernels-wgsl/common/math.wgsl?raw';
+import workgroupReduce from '../../../kernels-wgsl/common/workgroup-reduce.wgsl?raw';
+import conv2dIgemm from '../../../kernels-wgsl/conv/f32-conv2d-igemm-minmax-4x4-tiled.wgsl?raw';
+import dwconv2d from '../../../kernels-wgsl/conv/f32-dwconv2d-minmax-direct.wgsl?raw';
+import binary from '../../../kernels-wgsl/elementwise/f32-binary-broadcast.wgsl?raw';
+import unary from '../../../kernels-wgsl/elementwise/f32-unary.wgsl?raw';
+import gemm from '../../../kernels-wgsl/gemm/f32-gemm-minmax-4x4-tiled.wgsl?raw';
+import gemmTile from '../../../kernels-wgsl/gemm/gemm-tile.wgsl?raw';
+import concat4 from '../../../kernels-wgsl/movement/x32-concat-4.wgsl?raw';
+import split4 from '../../../kernels-wgsl/movement/x32-split-4.wgsl?raw';
+import copyStrided from '../../../kernels-wgsl/movement/x32-copy-strided.wgsl?raw';
+import layernorm from '../../../kernels-wgsl/normalization/f32-layernorm-workgroup.wgsl?raw';
+import softmax from '../../../kernels-wgsl/normalization/f32-softmax-workgroup.wgsl?raw';
+import globalPool from '../../../kernels-wgsl/pool/f32-global-pool-workgroup.wgsl?raw';
+import pool2d from '../../../kernels-wgsl/pool/f32-pool2d-direct.wgsl?raw';
+import reduce from '../../../kernels-wgsl/reduce/f32-reduce-workgroup.wgsl?raw';
+import resize2d from '../../../kernels-wgsl/resize/f32-resize-2d-taps.wgsl?raw';
+
+/** Every WGSL file, by its path under kernels-wgsl/. */
+export const WGSL_SOURCES: Readonly<Record<string, string>> = {
+  'common/activation.wgsl': activation,
+  'common/dispatch.wgsl': dispatch,
+  'common/indexing.wgsl': indexing,
+  'common/math.wgsl': math,
+  'common/workgroup-reduce.wgsl': workgroupReduce,
+  'conv/f32-conv2d-igemm-minmax-4x4-tiled.wgsl': conv2dIgemm,
+  'conv/f32-dwconv2d-minmax-direct.wgsl': dwconv2d,
+  'elementwise/f32-binary-broadcast.wgsl': binary,
+  'elementwise/f32-unary.wgsl': unary,
+  'gemm/f32-gemm-minmax-4x4-tiled.wgsl': gemm,
+  'gemm/gemm-tile.wgsl': gemmTile,
+  'movement/x32-concat-4.wgsl': concat4,
+  'movement/x32-copy-strided.wgsl': copyStrided,
+  'movement/x32-split-4.wgsl': split4,
+  'normalization/f32-layernorm-workgroup.wgsl': layernorm,
+  'normalization/f32-softmax-workgroup.wgsl': softmax,
+  'pool/f32-global-pool-workgroup.wgsl': globalPool,
+  'pool/f32-pool2d-direct.wgsl': pool2d,
+  'reduce/f32-reduce-workgroup.wgsl': reduce,
+  'resize/f32-resize-2d-taps.wgsl': resize2d,
+};
+
+export interface ShaderKey {
+  /** Path under kernels-wgsl/. */
+  file: string;
+  /** Variant flags (`// #if NAME`). */
+  flags?: readonly string[];
+  /** Override constants; booleans become 0/1. */
+  constants?: Readonly<Record<string, number | boolean>>;
+}
+
+const DIRECTIVE = /^\s*\/\/\s*#(include|if|else|endif)\b\s*(\S*)\s*$/;
+
+/** The kernel's text with includes expanded and variant blocks resolved. */
+export function shaderSource(file: string, flags: readonly string[] = []): string {
+  const set = new Set(flags);
+  const included = new Set<string>();
+  const expand = (path: string): string[] => {
+    const source = WGSL_SOURCES[path];
+    if (source === undefined) throw new WebliteError('RUNTIME_ERROR', `webgpu: no WGSL source '${path}'`);
+    included.add(path);
+    const out: string[] = [];
+    // Each entry: is this block kept, and was its #if branch taken (for #else)?
+    const stack: { keep: boolean; taken: boolean }[] = [];
+    const keeping = () => stack.every((level) => level.keep);
+    for (const line of source.split('\n')) {
+      const match = DIRECTIVE.exec(line);
+      if (!match) {
+        if (keeping()) out.push(line);
+        continue;
+      }
+      const [, directive, argument] = match as unknown as [string, string, string];
+      if (directive === 'include') {
+        if (keeping() && !included.has(argument)) out.push(...expand(argument));
+      } else if (directive === 'if') {
+        const wanted = argument.startsWith('!') ? !set.has(argument.slice(1)) : set.has(argument);
+        stack.push({ keep: wanted, taken: wanted });
+      } else if (directive === 'else') {
+        const level = stack[stack.length - 1];
+        if (!level) throw new WebliteError('RUNTIME_ERROR', `webgpu: ${path}: #else without #if`);
+        level.keep = !level.taken;
+      } else {
+        if (!stack.pop()) throw new WebliteError('RUNTIME_ERROR', `webgpu: ${path}: #endif without #if`);
+      }
+    }
+    if (stack.length) throw new WebliteError('RUNTIME_ERROR', `webgpu: ${path}: unterminated #if`);
+    return out;
+  };
+  return expand(file).join('\n');
+}
+
+export function shaderKeyString(key: ShaderKey): string {
+  const flags = [...(key.flags ?? [])].sort().join(',');
+  const constants = Object.entries(key.constants ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([name, value]) => `${name}=${Number(value)}`)
+    .join(',');
+  return `${key.file}|${flags}|${constants}`;
+}
+
+/** Pipelines of one device, compiled once per ShaderKey. */
+export class PipelineCache {
+  private readonly modules = new Map<string, GPUShaderModule>();
+  private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+
+  constructor(private readonly gpu: GpuDevice) {}
+
+  get(key: ShaderKey): Promise<GPUComputePipeline> {
+    const id = shaderKeyString(key);
+    let pipeline = this.pipelines.get(id);
+    if (!pipeline) {
+      pipeline = this.compile(key);
+      this.pipelines.set(id, pipeline);
+    }
+    return pipeline;
+  }
+
+  private async compile(key: ShaderKey): Promise<GPUComputePipeline> {
+    const moduleId = `${key.file}|${[...(key.flags ?? [])].sort().join(',')}`;
+    let module = this.modules.get(moduleId);
+    if (!module) {
+      this.gpu.created.shaderModules++;
+      module = this.gpu.device.createShaderModule({ code: shaderSource(key.file, key.flags), label: moduleId });
+      this.modules.set(moduleId, module);
+    }
+    const constants: Record<string, number> = {};
+    for (const [name, value] of Object.entries(key.constants ?? {})) constants[name] = Number(value);
+    this.gpu.created.pipelines++;
+    try {
+      return await this.gpu.device.createComputePipelineAsync({
+        layout: 'auto',
+        compute: { module, entryPoint: 'main', constants },
+        label: shaderKeyString(key),
+      });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new WebliteError('RUNTIME_ERROR', `webgpu: compiling ${shaderKeyString(key)} failed: ${reason}`, { cause: error });
+    }
+  }
+}
