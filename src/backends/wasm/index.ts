@@ -88,9 +88,17 @@ class WasmModel implements CompiledModel {
       log('warning', `wasm: weblite-${kernels.flavor}.wasm lacks the kernels of ${missing.join(', ')}; those nodes run on the CPU reference`);
     }
     const model = new WasmModel(graph, kernels, heap, available, pool);
-    // Plan once up front (symbolic dims as 1) so placement is known and weights are packed before the first run.
+    // Plan once up front so placement is known and weights are packed before the first run. With symbolic input dims
+    // the trial binds them to 1, which some models cannot take (a pooling window larger than a 1×1 image): then the
+    // plan waits for the first run's real dims, and placement says so until then.
+    const symbolic = graph.inputs.some((name) => (graph.tensor(name).dims ?? []).some((d) => typeof d !== 'number'));
     const dims = new Map(graph.inputs.map((name) => [name, (graph.tensor(name).dims ?? []).map((d) => (typeof d === 'number' ? d : 1))]));
-    model.placement = model.planFor(dims).placement;
+    try {
+      model.placement = model.planFor(dims).placement;
+    } catch (error) {
+      if (!symbolic || !(error instanceof WebliteError) || error.code === 'OUT_OF_MEMORY') throw error;
+      model.placement = graph.nodes.map((node) => ({ node: node.name, op: node.op, backend: 'wasm', kernel: 'planned at the first run (symbolic input dims)' }));
+    }
     return model;
   }
 
@@ -122,6 +130,7 @@ class WasmModel implements CompiledModel {
     if (this.released) throw new WebliteError('RELEASED', 'run: the session was released');
     const dims = new Map(this.graph.inputs.map((name) => [name, feeds.get(name)!.dims]));
     const plan = this.planFor(dims);
+    this.placement = plan.placement;
     if (this.profiling && !plan.profile) plan.profile = new Float64Array(plan.steps.length);
     return plan.run(feeds, outputs);
   }
