@@ -87,3 +87,13 @@ export class Graph {
     return name;
   }
 }
+
+/** A copy whose nodes, tensor infos and lists can be rewritten freely; constant values are shared (never mutated). */
+export function cloneGraph(graph: Graph): Graph {
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(graph)) as Graph, graph);
+  copy.tensors = new Map([...graph.tensors].map(([name, info]) => [name, { ...info, dims: info.dims ? [...info.dims] : undefined }]));
+  copy.nodes = graph.nodes.map((node) => ({ ...node, inputs: [...node.inputs], outputs: [...node.outputs], attrs: { ...node.attrs } }));
+  copy.inputs = [...graph.inputs];
+  copy.outputs = [...graph.outputs];
+  return copy;
+}

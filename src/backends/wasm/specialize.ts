@@ -2,19 +2,10 @@
  * Binds a graph's symbolic input dims to the concrete dims of a run, then folds everything that became constant
  * (Shape→Gather→Concat→Reshape chains over a symbolic batch, …). The wasm backend plans memory per concrete shape.
  */
-import type { Graph } from '../../ir/graph.js';
+import { type Graph, cloneGraph } from '../../ir/graph.js';
 import { inferShapes } from '../../ir/infer.js';
 import { eliminateDeadNodes } from '../../passes/eliminate-dead-nodes.js';
 import { foldConstants } from '../../passes/fold-constants.js';
-
-export function cloneGraph(graph: Graph): Graph {
-  const copy = Object.assign(Object.create(Object.getPrototypeOf(graph)) as Graph, graph);
-  copy.tensors = new Map([...graph.tensors].map(([name, info]) => [name, { ...info, dims: info.dims ? [...info.dims] : undefined }]));
-  copy.nodes = graph.nodes.map((node) => ({ ...node, inputs: [...node.inputs], outputs: [...node.outputs], attrs: { ...node.attrs } }));
-  copy.inputs = [...graph.inputs];
-  copy.outputs = [...graph.outputs];
-  return copy;
-}
 
 export function specialize(graph: Graph, inputDims: Map<string, readonly number[]>): Graph {
   const g = cloneGraph(graph);

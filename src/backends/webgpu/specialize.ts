@@ -6,12 +6,11 @@
  * constants, run the nodes. Data inputs (token ids feeding a Gather…) never qualify, so a plan is not rebuilt
  * because data changed.
  */
-import type { Graph } from '../../ir/graph.js';
+import { type Graph, cloneGraph } from '../../ir/graph.js';
 import { inferShapes } from '../../ir/infer.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { eliminateDeadNodes } from '../../passes/eliminate-dead-nodes.js';
 import { foldConstants } from '../../passes/fold-constants.js';
-import { cloneGraph } from '../wasm/specialize.js';
 
 /** Input positions that are shape arguments, per op. */
 const SHAPE_ARGUMENTS: Partial<Record<string, readonly number[]>> = {

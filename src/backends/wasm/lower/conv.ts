@@ -9,7 +9,8 @@ import type { Tensor } from '../../../ir/tensor.js';
 import { hasWasmEpilogue, nodeActivation, putActivation } from '../abi.js';
 import { type Lowering, type LoweringContext, isFloat32, staticDims } from '../lowering.js';
 import { objectId } from './gemm.js';
-import { type Window, is2d, windowOf } from './spatial.js';
+import { window2d } from '../../../ir/window.js';
+import { type Window, is2d } from './spatial.js';
 
 function convParts(node: Node, graph: Graph) {
   if (node.op !== 'Conv' && node.op !== 'FusedConv') return undefined;
@@ -25,7 +26,10 @@ function convParts(node: Node, graph: Graph) {
   const [outC, cinPerGroup, kernelH, kernelW] = weights.dims as [number, number, number, number];
   const inC = xDims[1]!;
   const depthwise = groups === inC && groups === outC && cinPerGroup === 1;
-  return { x: x!, weights, bias, residual: z, groups, inC, outC, cinPerGroup, depthwise, batch: xDims[0]!, window: windowOf(node, xDims, yDims, kernelH, kernelW) };
+  const window = window2d(node, xDims, [kernelH, kernelW]);
+  // The geometry must agree with the planned output (it is the reference's own arithmetic).
+  if (!window || window.outH !== yDims[2] || window.outW !== yDims[3]) return undefined;
+  return { x: x!, weights, bias, residual: z, groups, inC, outC, cinPerGroup, depthwise, batch: xDims[0]!, window };
 }
 
 function buildIndirection(ctx: LoweringContext, input: number, zero: number, channels: number, w: Window): number {

@@ -1,7 +1,8 @@
 /** NHWC max/average pooling (indirection-based) and global pooling on kernels-wasm/pool. */
 import type { Graph, Node } from '../../../ir/graph.js';
 import { type Lowering, isFloat32, staticDims } from '../lowering.js';
-import { is2d, windowOf } from './spatial.js';
+import { window2d } from '../../../ir/window.js';
+import { is2d } from './spatial.js';
 
 function poolParts(node: Node, graph: Graph) {
   if (node.op !== 'MaxPool' && node.op !== 'AveragePool') return undefined;
@@ -11,7 +12,9 @@ function poolParts(node: Node, graph: Graph) {
   if (!is2d(xDims) || !is2d(yDims) || !isFloat32(graph, node.inputs[0]!)) return undefined;
   const kernel = node.attrs.kernel_shape as number[] | undefined;
   if (!kernel || kernel.length !== 2) return undefined;
-  return { batch: xDims[0]!, channels: xDims[1]!, window: windowOf(node, xDims, yDims, kernel[0]!, kernel[1]!) };
+  const window = window2d(node, xDims, kernel);
+  if (!window || window.outH !== yDims[2] || window.outW !== yDims[3]) return undefined;
+  return { batch: xDims[0]!, channels: xDims[1]!, window };
 }
 
 export const poolLowering: Lowering = {

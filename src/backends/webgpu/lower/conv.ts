@@ -7,7 +7,7 @@
 import type { Graph, Node } from '../../../ir/graph.js';
 import { type Lowering, isGpuFloat, nodeActivationConstants, staticDims } from '../lowering.js';
 import { Uniforms, linearGrid } from '../uniforms.js';
-import { window2d } from './window.js';
+import { window2d } from '../../../ir/window.js';
 
 export const IGEMM_KERNEL = 'conv/f32-conv2d-igemm-minmax-4x4-tiled.wgsl';
 export const DWCONV_KERNEL = 'conv/f32-dwconv2d-minmax-direct.wgsl';

@@ -7,7 +7,7 @@ import type { Graph, Node } from '../../../ir/graph.js';
 import { sizeOf } from '../../../ir/tensor.js';
 import { type Lowering, isGpuFloat, staticDims } from '../lowering.js';
 import { Uniforms, linearGrid } from '../uniforms.js';
-import { window2d } from './window.js';
+import { window2d } from '../../../ir/window.js';
 
 export const POOL_KERNEL = 'pool/f32-pool2d-direct.wgsl';
 export const GLOBAL_POOL_KERNEL = 'pool/f32-global-pool-workgroup.wgsl';

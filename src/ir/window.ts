@@ -1,9 +1,9 @@
 /**
- * 2-D window geometry (pads from attributes or auto_pad, output size) for convolution and pooling, from the
+ * 2-D window geometry (pads from attributes or auto_pad, output size) of Conv/Pool nodes for the backends, from the
  * reference's own windowGeometry so both agree by construction. 1-D windows are lifted to 2-D with height 1.
  */
-import type { Node } from '../../../ir/graph.js';
-import { windowGeometry } from '../../../ir/reference/conv.js';
+import type { Node } from './graph.js';
+import { windowGeometry } from './reference/conv.js';
 
 export interface Window2d {
   batch: number;
