@@ -11,36 +11,14 @@
  * Relaxed build too: npx vitest run --execArgv=--experimental-wasm-relaxed-simd test/kernels-wasm/qs8-elementwise.test.ts
  */
 import { describe, expect, it } from 'vitest';
-import { env } from '../../src/runtime/env.js';
 import { FLAVORS, harness, type Harness } from './harness.js';
+import { expectExact, f32, randomInts, roundHalfEven } from './qs8-helpers.js';
 
-const dir = process.env.WEBLITE_WASM_DIR;
-env.wasmPaths = dir ? `file://${dir}/` : undefined;
-
-const f32 = Math.fround;
 const ADD = 0;
 const MUL = 1;
 const DENSE = 0;
 const SCALAR = 1;
 const CHANNEL = 2;
-
-function roundHalfEven(x: number): number {
-  const f = Math.floor(x);
-  const d = x - f;
-  return d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
-}
-
-function randomInts(length: number, lo: number, hi: number, seed: number): number[] {
-  let s = seed >>> 0 || 1;
-  const out: number[] = [];
-  for (let i = 0; i < length; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out.push(lo + ((s >>> 0) % (hi - lo + 1)));
-  }
-  return out;
-}
 
 interface BinaryCase {
   op: number;
@@ -117,12 +95,6 @@ function run(h: Harness, c: BinaryCase): [Int8Array, Int8Array, Float64Array] {
   const out = new Int8Array(h.kernels.memory.buffer, yPtr, c.n + 1);
   if (!c.inPlace) expect(out[c.n], 'nothing written past y').toBe(77);
   return [out.slice(0, c.n), want, real];
-}
-
-function expectExact(got: Int8Array, want: Int8Array, what: string): void {
-  let bad = -1;
-  for (let i = 0; i < want.length && bad < 0; i++) if (got[i] !== want[i]) bad = i;
-  expect(bad, bad < 0 ? what : `${what}: element ${bad} got ${got[bad]} want ${want[bad]}`).toBe(-1);
 }
 
 for (const flavor of FLAVORS) {

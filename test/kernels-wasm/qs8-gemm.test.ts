@@ -14,38 +14,11 @@
  * Relaxed build too: npx vitest run --execArgv=--experimental-wasm-relaxed-simd test/kernels-wasm/qs8-gemm.test.ts
  */
 import { describe, expect, it } from 'vitest';
-import { env } from '../../src/runtime/env.js';
 import { FLAVORS, harness, type Harness } from './harness.js';
-
-const dir = process.env.WEBLITE_WASM_DIR;
-env.wasmPaths = dir ? `file://${dir}/` : undefined;
-
-const f32 = Math.fround;
-
-function roundHalfEven(x: number): number {
-  const f = Math.floor(x);
-  const d = x - f;
-  return d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
-}
+import { expectExact, f32, put, randomInts, requantize, roundHalfEven } from './qs8-helpers.js';
 
 /** XNNPACK's fp32 requantization; scale is already an f32 value. */
-function requantize(acc: number, scale: number, zp: number, qmin: number, qmax: number): number {
-  return Math.min(Math.max(roundHalfEven(f32(f32(acc) * scale)) + zp, qmin), qmax);
-}
-
 /** Seeded integers in [lo, hi]. */
-function randomInts(length: number, lo: number, hi: number, seed: number): number[] {
-  let s = seed >>> 0 || 1;
-  const out: number[] = [];
-  for (let i = 0; i < length; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out.push(lo + ((s >>> 0) % (hi - lo + 1)));
-  }
-  return out;
-}
-
 interface QGemmCase {
   M: number;
   N: number;
@@ -67,12 +40,6 @@ interface QGemmCase {
   ldc?: number;
   ranges?: [number, number][];
   seed?: number;
-}
-
-function put(h: Harness, bytes: ArrayLike<number>, signed: boolean): number {
-  const ptr = h.alloc(bytes.length);
-  (signed ? new Int8Array(h.kernels.memory.buffer, ptr, bytes.length) : new Uint8Array(h.kernels.memory.buffer, ptr, bytes.length)).set(bytes);
-  return ptr;
 }
 
 /** Runs the case; returns [got M x N, want M x N]. */
@@ -126,12 +93,6 @@ function runGemm(h: Harness, c: QGemmCase): [Int8Array, Int8Array] {
   }
   expect(out[M * ldc], 'nothing written past C').toBe(77);
   return [got, want];
-}
-
-function expectExact(got: Int8Array, want: Int8Array, what: string): void {
-  let bad = -1;
-  for (let i = 0; i < want.length && bad < 0; i++) if (got[i] !== want[i]) bad = i;
-  expect(bad, bad < 0 ? what : `${what}: element ${bad} got ${got[bad]} want ${want[bad]}`).toBe(-1);
 }
 
 /** Fraction of outputs strictly inside (qmin, qmax): the cases must exercise rounding, not only clamping. */
