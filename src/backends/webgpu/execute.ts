@@ -6,10 +6,11 @@
  */
 import { WebliteError } from '../../errors.js';
 import { opTable } from '../../ir/ops.js';
-import { Tensor, sizeOf } from '../../ir/tensor.js';
+import { type Tensor, sizeOf } from '../../ir/tensor.js';
 import { MAP_READ_MODE, type GpuDevice } from './device.js';
 import { staticDims } from './lowering.js';
 import type { Plan, Readback } from './plan.js';
+import { fromGpuWords, toGpuWords } from './storage.js';
 
 /** What the last run did (tests check that replays create nothing and dispatch at most once per node). */
 export interface RunCounts {
@@ -69,10 +70,11 @@ export async function executePlan(plan: Plan, gpu: GpuDevice, feeds: Map<string,
   const upload = (name: string, tensor: Tensor) => {
     const buffer = plan.bufferOf(name);
     if (!buffer) return;
-    if (tensor.type !== 'float32' || tensor.size !== sizeOf(dimsOf(name))) {
-      throw new WebliteError('RUNTIME_ERROR', `webgpu: '${name}' was planned as float32[${dimsOf(name).join(', ')}] but computed as ${tensor.type}[${tensor.dims.join(', ')}]`);
+    const planned = graph.tensor(name).type;
+    if (tensor.type !== planned || tensor.size !== sizeOf(dimsOf(name))) {
+      throw new WebliteError('RUNTIME_ERROR', `webgpu: '${name}' was planned as ${planned}[${dimsOf(name).join(', ')}] but computed as ${tensor.type}[${tensor.dims.join(', ')}]`);
     }
-    const data = tensor.data as Float32Array;
+    const data = toGpuWords(tensor);
     device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
     counts.uploads++;
   };
@@ -104,9 +106,9 @@ export async function executePlan(plan: Plan, gpu: GpuDevice, feeds: Map<string,
     encoder.submit();
     await Promise.all([...pending.values()].map(async (readback) => {
       await readback.staging.mapAsync(MAP_READ_MODE, 0, readback.bytes);
-      const data = new Float32Array(readback.staging.getMappedRange(0, readback.bytes).slice(0));
+      const bytes = readback.staging.getMappedRange(0, readback.bytes).slice(0);
       readback.staging.unmap();
-      values.set(readback.root, new Tensor('float32', data, dimsOf(readback.root)));
+      values.set(readback.root, fromGpuWords(bytes, graph.tensor(readback.root).type, dimsOf(readback.root)));
       counts.readbacks++;
     }));
     gpu.check();

@@ -24,6 +24,7 @@ import { LOWERINGS } from './lower/index.js';
 import { Plan, buildPlan } from './plan.js';
 import type { PipelineCache } from './shaders.js';
 import { planKey, shapeInputs, specializeGraph } from './specialize.js';
+import { toGpuWords } from './storage.js';
 
 export { setGpu } from './device.js';
 
@@ -164,7 +165,9 @@ export class WebGpuModel implements CompiledModel {
     if (!entries) this.constants.set(key, (entries = new Map()));
     let buffer = entries.get(purpose);
     if (!buffer) {
-      const data = derived ? operand.make() : (operand.data as Float32Array);
+      const words = derived ? operand.make() : toGpuWords(operand);
+      // Integer words upload bit for bit (a Float32Array view of them, never a conversion).
+      const data = words instanceof Float32Array ? words : new Float32Array(words.buffer, words.byteOffset, words.length);
       buffer = this.gpu.uploadF32(data, derived ? purpose : `constant ${operand.dims.join('x')}`);
       entries.set(purpose, buffer);
     }

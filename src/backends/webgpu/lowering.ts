@@ -11,6 +11,7 @@ import type { Graph, Node } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { sizeOf } from '../../ir/tensor.js';
 import type { ShaderKey } from './shaders.js';
+import { type GpuStorage, gpuStorage } from './storage.js';
 import type { Uniforms } from './uniforms.js';
 
 /** Data a lowering derives at plan time (a table, re-laid-out weights): uploaded once per key and purpose. */
@@ -60,6 +61,18 @@ export function isGpuFloat(graph: Graph, name: string | undefined): boolean {
   const info = graph.tensors.get(name);
   const dims = staticDims(graph, name);
   return info?.type === 'float32' && dims !== undefined && sizeOf(dims) > 0;
+}
+
+/**
+ * A non-empty tensor of known dims with a GPU storage type (storage.ts): float32 as f32 words, the integer types
+ * and bool as i32 words. `storage` narrows to one of them. A lowering that accepts int64 must itself make sure the
+ * values fit in 32 bits.
+ */
+export function isGpuTensor(graph: Graph, name: string | undefined, storage?: GpuStorage): boolean {
+  if (!name) return false;
+  const kind = gpuStorage(graph.tensors.get(name)?.type);
+  const dims = staticDims(graph, name);
+  return kind !== undefined && (storage === undefined || kind === storage) && dims !== undefined && sizeOf(dims) > 0;
 }
 
 /** Numbers of a small constant (shape-like inputs such as Slice starts), or undefined when not constant. */

@@ -13,7 +13,7 @@ import type { Graph, Node } from '../../ir/graph.js';
 import { type Tensor, sizeOf } from '../../ir/tensor.js';
 import type { PlacementEntry } from '../../runtime/backend.js';
 import { BufferUsage, type GpuDevice } from './device.js';
-import { type DerivedConstant, type Dispatch, type Lowering, type Operand, type Step, isGpuFloat, staticDims } from './lowering.js';
+import { type DerivedConstant, type Dispatch, type Lowering, type Operand, type Step, isGpuTensor, staticDims } from './lowering.js';
 import { assignBuffers, type BufferRequest } from './memory.js';
 import type { PipelineCache } from './shaders.js';
 
@@ -126,7 +126,7 @@ function planResidency(plan: Plan, steps: readonly (Step | undefined)[]): Buffer
   const touch = (name: string, index: number) => {
     if (name === '' || graph.constant(name)) return;
     const root = plan.root(name);
-    if (!onGpu.has(root) || !isGpuFloat(graph, root)) return;
+    if (!onGpu.has(root) || !isGpuTensor(graph, root)) return;
     const known = lifetimes.get(root);
     if (known) {
       known.start = Math.min(known.start, index);
