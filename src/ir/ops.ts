@@ -12,6 +12,7 @@ import { movementOps } from './ops/movement.js';
 import { reduceOps } from './ops/reduce.js';
 import { fusedOps } from './ops/fused.js';
 import { quantizeOps } from './ops/quantize.js';
+import { qlinearOps } from './ops/qlinear.js';
 
 export const OP_TYPES = [
   // elementwise (ops/elementwise.ts)
@@ -34,6 +35,8 @@ export const OP_TYPES = [
   'FusedConv', 'FusedGemm', 'FusedMatMul', 'Gelu',
   // quantization (ops/quantize.ts): TFLite's quantized tensors, ONNX QDQ models
   'QuantizeLinear', 'DequantizeLinear',
+  // quantized operators (ops/qlinear.ts): made from QDQ graphs for integer kernels (src/passes/quantize/qdq-fuse.ts)
+  'QLinearConv', 'QLinearMatMul', 'QGemm', 'QLinearAdd', 'QLinearMul', 'QLinearAveragePool', 'QLinearGlobalAveragePool',
 ] as const;
 
 export type OpType = (typeof OP_TYPES)[number];
@@ -45,6 +48,7 @@ export const opTable: Record<OpType, OpSpec> = {
   ...reduceOps,
   ...fusedOps,
   ...quantizeOps,
+  ...qlinearOps,
 };
 
 export function isOpType(name: string): name is OpType {
