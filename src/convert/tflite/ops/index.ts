@@ -1,4 +1,5 @@
 /** Every supported TFLite builtin operator, by schema name (schema.ts BUILTIN_OPERATORS). */
+import { batchSpaceConverters } from './batch-space.js';
 import { convConverters } from './conv.js';
 import { elementwiseConverters } from './elementwise.js';
 import { matmulConverters } from './matmul.js';
@@ -10,6 +11,7 @@ import { spatialConverters } from './spatial.js';
 import { typeConverters } from './types.js';
 
 export const OP_CONVERTERS: Readonly<Record<string, OpConverter>> = {
+  ...batchSpaceConverters,
   ...convConverters,
   ...elementwiseConverters,
   ...matmulConverters,
