@@ -22,7 +22,23 @@ export class Heap {
     return this.top - alignUp(this.kernels.heapBase);
   }
 
-  /** Reserves `bytes` (64-byte aligned) and returns the pointer; OUT_OF_MEMORY before touching memory if it cannot fit. */
+  /** The current allocation top, to `rewind` to later. */
+  mark(): number {
+    return this.top;
+  }
+
+  /**
+   * Frees everything allocated since `mark` (a released session's weights and arenas, when the next session reuses
+   * this memory). The memory keeps its size and its bytes: `alloc` never zeroes, so every user writes what it reads.
+   */
+  rewind(mark: number): void {
+    this.top = mark;
+  }
+
+  /**
+   * Reserves `bytes` (64-byte aligned) and returns the pointer; OUT_OF_MEMORY before touching memory if it cannot fit.
+   * The bytes are not zeroed (memory may have served an earlier session).
+   */
   alloc(bytes: number, what: string): number {
     const ptr = this.top;
     const end = alignUp(ptr + Math.max(bytes, 1));

@@ -7,9 +7,10 @@ import type { Graph } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
 import type { Backend, CompiledModel, PlacementEntry, ProfileEntry } from '../../runtime/backend.js';
 import { log } from '../../runtime/env.js';
-import { Heap } from './heap.js';
-import { type WasmKernels, detectFlavor, loadKernels, threadsUnavailableReason } from './loader.js';
-import { WorkerPool } from './threads.js';
+import type { Heap } from './heap.js';
+import { type KernelContext, acquireContext, discardContext, releaseContext } from './context.js';
+import { type WasmKernels, detectFlavor, threadsUnavailableReason } from './loader.js';
+import type { WorkerPool } from './threads.js';
 import type { Lowering } from './lowering.js';
 import { LOWERINGS } from './lower/index.js';
 import { Plan, buildPlan } from './plan.js';
@@ -27,14 +28,22 @@ export const wasmBackend: Backend = {
   },
   async compile(graph, options) {
     const threads = chooseThreads(options.threads);
-    const kernels = await loadKernels(threads > 1 ? 'simd-threads' : 'auto');
-    const heap = new Heap(kernels);
-    let pool: WorkerPool | undefined;
-    if (threads > 1) {
-      const names = WebAssembly.Module.exports(kernels.module).filter((e) => e.kind === 'function').map((e) => e.name);
-      pool = await WorkerPool.create(kernels, heap, threads, names);
+    const context = await acquireContext(threads > 1 ? 'simd-threads' : 'auto', threads);
+    let model: WasmModel;
+    try {
+      // Weights are packed on this thread while a new pool's workers boot on theirs.
+      model = WasmModel.create(graph, context);
+    } catch (error) {
+      releaseContext(context);
+      throw error;
     }
-    return WasmModel.create(graph, kernels, heap, pool);
+    try {
+      await context.pool?.ready;
+    } catch (error) {
+      discardContext(context);
+      throw error;
+    }
+    return model;
   },
 };
 
@@ -68,26 +77,33 @@ class WasmModel implements CompiledModel {
   private released = false;
   private profiling = false;
 
+  private readonly kernels: WasmKernels;
+  private readonly heap: Heap;
+  private readonly pool: WorkerPool | undefined;
+
   private constructor(
     private readonly graph: Graph,
-    private readonly kernels: WasmKernels,
-    private readonly heap: Heap,
+    private readonly context: KernelContext,
     private readonly lowerings: readonly Lowering[],
-    private readonly pool: WorkerPool | undefined,
-  ) {}
+  ) {
+    this.kernels = context.kernels;
+    this.heap = context.heap;
+    this.pool = context.pool;
+  }
 
   /** Threads really used (the calling thread included). */
   get threads(): number {
     return this.pool?.threads ?? 1;
   }
 
-  static create(graph: Graph, kernels: WasmKernels, heap: Heap, pool: WorkerPool | undefined): WasmModel {
+  static create(graph: Graph, context: KernelContext): WasmModel {
+    const kernels = context.kernels;
     const available = LOWERINGS.filter((lowering) => lowering.requires.every((name) => kernels.has(name)));
     if (available.length < LOWERINGS.length) {
       const missing = LOWERINGS.filter((l) => !available.includes(l)).map((l) => l.name);
       log('warning', `wasm: weblite-${kernels.flavor}.wasm lacks the kernels of ${missing.join(', ')}; those nodes run on the CPU reference`);
     }
-    const model = new WasmModel(graph, kernels, heap, available, pool);
+    const model = new WasmModel(graph, context, available);
     // Plan once up front so placement is known and weights are packed before the first run. With symbolic input dims
     // the trial binds them to 1, which some models cannot take (a pooling window larger than a 1×1 image): then the
     // plan waits for the first run's real dims, and placement says so until then.
@@ -167,8 +183,10 @@ class WasmModel implements CompiledModel {
   }
 
   release(): void {
+    if (this.released) return;
     this.released = true;
     this.plans.clear();
-    this.pool?.terminate();
+    // The memory, heap and workers serve the next session (context.ts).
+    releaseContext(this.context);
   }
 }

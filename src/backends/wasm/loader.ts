@@ -95,6 +95,12 @@ export function threadsUnavailableReason(): string | undefined {
 }
 
 export async function loadKernels(flavor: WasmFlavor | 'auto' = 'auto'): Promise<WasmKernels> {
+  const { flavor: chosen, module } = await compileKernels(flavor);
+  return instantiateKernels(chosen, module);
+}
+
+/** The compiled module of a flavor ('auto': relaxed where the host validates it), compiled once per page/process. */
+export async function compileKernels(flavor: WasmFlavor | 'auto' = 'auto'): Promise<{ flavor: WasmFlavor; module: WebAssembly.Module }> {
   const support = detectFlavor();
   if (!support.simd) throw new WebliteError('BACKEND_UNAVAILABLE', 'wasm: this engine has no WebAssembly SIMD (fixed-width SIMD is required)');
   const chosen: WasmFlavor = flavor === 'auto' ? (support.relaxed ? 'relaxed' : 'simd') : flavor;
@@ -109,7 +115,11 @@ export async function loadKernels(flavor: WasmFlavor | 'auto' = 'auto'): Promise
     cache.set(url.href, module);
     module.catch(() => cache.delete(url.href));
   }
-  const compiled = await module;
+  return { flavor: chosen, module: await module };
+}
+
+/** A fresh instance of a compiled kernel module, with its own memory. */
+export async function instantiateKernels(chosen: WasmFlavor, compiled: WebAssembly.Module): Promise<WasmKernels> {
   const shared = chosen === 'simd-threads';
   // The threaded build imports one shared memory (initial 2 MiB, grows at plan time); the others export theirs.
   const importedMemory = shared ? new WebAssembly.Memory({ initial: 32, maximum: 65536, shared: true }) : undefined;

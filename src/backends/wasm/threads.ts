@@ -84,7 +84,11 @@ export class WorkerPool {
     return this.workers.length + 1;
   }
 
-  static async create(kernels: WasmKernels, heap: Heap, threads: number, names: string[]): Promise<WorkerPool> {
+  /**
+   * Spawns the workers and returns at once: they boot and instantiate the module on their own threads while the
+   * caller goes on (packing weights); `ready` settles when all of them listen (rejects if one cannot start).
+   */
+  static async start(kernels: WasmKernels, heap: Heap, threads: number, names: string[]): Promise<WorkerPool> {
     if (!kernels.shared) throw new Error('internal: worker pools need the shared-memory kernel build');
     const count = Math.min(threads, MAX_THREADS) - 1;
     const control = heap.alloc(CONTROL_BYTES, 'thread control block');
@@ -98,14 +102,21 @@ export class WorkerPool {
       ready.push(onceReady);
       worker.postMessage({ module: kernels.module, memory: kernels.memory, stackTop: stack + STACK_BYTES, control, names, index });
     }
-    try {
-      await Promise.all(ready);
-    } catch (error) {
-      for (const w of workers) w.terminate();
-      throw new WebliteError('BACKEND_UNAVAILABLE', `wasm: could not start worker threads: ${(error as Error).message}`);
-    }
-    return new WorkerPool(kernels, workers, control, names);
+    const pool = new WorkerPool(kernels, workers, control, names);
+    pool.ready = Promise.all(ready).then(
+      () => undefined,
+      (error: unknown) => {
+        for (const w of workers) void w.terminate();
+        throw new WebliteError('BACKEND_UNAVAILABLE', `wasm: could not start worker threads: ${(error as Error).message}`);
+      },
+    );
+    // Whoever uses the pool awaits `ready`; this only keeps an unawaited failure from being reported as unhandled.
+    pool.ready.catch(() => undefined);
+    return pool;
   }
+
+  /** Settles when every worker listens; `run` must not be called before. */
+  ready: Promise<void> = Promise.resolve();
 
   /**
    * Calls kernel `name` with `args`, splitting [0, total) across threads at `rangeIndex`/`rangeIndex + 1` in chunks
