@@ -2,6 +2,10 @@
  * Constant folding: a node whose inputs are all constants is computed once, at conversion time, with the op's
  * reference. Shape/Size of statically shaped tensors fold too, and so do Gather/Slice of a Shape whose selected
  * dims are static — which collapses the Shape→Gather→Unsqueeze→Concat→Reshape chains PyTorch exports.
+ *
+ * DequantizeLinear over an integer constant is never folded: it is how quantized weights are stored (int8 weights
+ * with their scales, int32 biases), small in the file and usable as integers by integer kernels. Sessions expand
+ * them at load for float kernels (src/runtime/fold-at-load.ts).
  */
 import type { Graph, Node } from '../ir/graph.js';
 import { isStatic } from '../ir/shape.js';
@@ -39,6 +43,7 @@ export const foldConstants: Pass = {
 function tryFold(graph: Graph, node: Node): Tensor[] | undefined {
   const spec = opTable[node.op];
   if (spec.foldable === false) return undefined;
+  if (isQuantizedWeight(graph, node)) return undefined;
   if (node.op === 'Shape' || node.op === 'Size') return foldShape(graph, node);
   if ((node.op === 'Gather' || node.op === 'Slice') && !graph.constant(node.inputs[0]!)) return foldShapeSelection(graph, node);
   const inputs = node.inputs.map((name) => (name === '' ? undefined : graph.constant(name)));
@@ -46,6 +51,13 @@ function tryFold(graph: Graph, node: Node): Tensor[] | undefined {
   const outputs = spec.reference(inputs, node.attrs, { outputCount: node.outputs.length, nodeName: node.name });
   if (outputs.some((t) => t.size > MAX_FOLDED_ELEMENTS)) return undefined;
   return outputs;
+}
+
+/** DequantizeLinear of an integer constant: stored quantized weights, kept as they are. */
+export function isQuantizedWeight(graph: Graph, node: Node): boolean {
+  if (node.op !== 'DequantizeLinear') return false;
+  const type = graph.constant(node.inputs[0]!)?.type;
+  return type === 'int8' || type === 'uint8' || type === 'int16' || type === 'uint16' || type === 'int32';
 }
 
 function foldShape(graph: Graph, node: Node): Tensor[] | undefined {
