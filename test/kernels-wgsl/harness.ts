@@ -70,12 +70,13 @@ export async function expectMatchesReference(spec: ModelSpec, feeds: Record<stri
     const b = want.get(name)!;
     expect(a.dims, `dims of ${name}`).toEqual(b.dims);
     expect(a.type).toBe(b.type);
-    const x = a.data as Float32Array;
-    const y = b.data as Float32Array;
+    // Integer outputs (int64 as BigInt) compare as numbers; a tolerance of 0 makes them exact.
+    const x = Array.from(a.data as ArrayLike<number | bigint>, Number);
+    const y = Array.from(b.data as ArrayLike<number | bigint>, Number);
     let worst = 0;
     let at = -1;
     for (let i = 0; i < y.length; i++) {
-      const excess = Math.abs(x[i]! - y[i]!) / (1 + Math.abs(y[i]!));
+      const excess = x[i] === y[i] ? 0 : Math.abs(x[i]! - y[i]!) / (1 + Math.abs(y[i]!));
       if (!(excess <= worst) && !(Number.isNaN(x[i]!) && Number.isNaN(y[i]!))) {
         worst = excess;
         at = i;

@@ -27,6 +27,9 @@ import gemmTile from '../../../kernels-wgsl/gemm/gemm-tile.wgsl?raw';
 import concat4 from '../../../kernels-wgsl/movement/x32-concat-4.wgsl?raw';
 import split4 from '../../../kernels-wgsl/movement/x32-split-4.wgsl?raw';
 import copyStrided from '../../../kernels-wgsl/movement/x32-copy-strided.wgsl?raw';
+import gatherElements from '../../../kernels-wgsl/movement/x32-gather-elements.wgsl?raw';
+import gather from '../../../kernels-wgsl/movement/x32-gather.wgsl?raw';
+import pad from '../../../kernels-wgsl/movement/x32-pad.wgsl?raw';
 import layernorm from '../../../kernels-wgsl/normalization/f32-layernorm-workgroup.wgsl?raw';
 import softmax from '../../../kernels-wgsl/normalization/f32-softmax-workgroup.wgsl?raw';
 import globalPool from '../../../kernels-wgsl/pool/f32-global-pool-workgroup.wgsl?raw';
@@ -49,6 +52,9 @@ export const WGSL_SOURCES: Readonly<Record<string, string>> = {
   'gemm/gemm-tile.wgsl': gemmTile,
   'movement/x32-concat-4.wgsl': concat4,
   'movement/x32-copy-strided.wgsl': copyStrided,
+  'movement/x32-gather-elements.wgsl': gatherElements,
+  'movement/x32-gather.wgsl': gather,
+  'movement/x32-pad.wgsl': pad,
   'movement/x32-split-4.wgsl': split4,
   'normalization/f32-layernorm-workgroup.wgsl': layernorm,
   'normalization/f32-softmax-workgroup.wgsl': softmax,

@@ -2,9 +2,11 @@
 import type { Lowering } from '../lowering.js';
 import { convLowering } from './conv.js';
 import { binaryLowering, unaryLowering } from './elementwise.js';
+import { gatherLowering } from './gather.js';
 import { gemmLowering } from './gemm.js';
 import { aliasLowering, movementLowering } from './movement.js';
 import { layerNormLowering, softmaxLowering } from './normalization.js';
+import { padLowering } from './pad.js';
 import { globalPoolLowering, poolLowering } from './pool.js';
 import { reduceLowering } from './reduce.js';
 import { resizeLowering } from './resize.js';
@@ -22,4 +24,6 @@ export const LOWERINGS: readonly Lowering[] = [
   movementLowering,
   resizeLowering,
   reduceLowering,
+  padLowering,
+  gatherLowering,
 ];
