@@ -21,6 +21,7 @@ const MAX_PLANS = 4;
 
 export const wasmBackend: Backend = {
   name: 'wasm',
+  integerKernels: true,
   async probe() {
     const support = detectFlavor();
     if (!support.simd) return { available: false, reason: 'WebAssembly SIMD is not supported by this engine' };

@@ -22,6 +22,8 @@ import conv2dIgemm from '../../../kernels-wgsl/conv/f32-conv2d-igemm-minmax-4x4-
 import dwconv2d from '../../../kernels-wgsl/conv/f32-dwconv2d-minmax-direct.wgsl?raw';
 import binary from '../../../kernels-wgsl/elementwise/f32-binary-broadcast.wgsl?raw';
 import unary from '../../../kernels-wgsl/elementwise/f32-unary.wgsl?raw';
+import cast from '../../../kernels-wgsl/elementwise/x32-cast.wgsl?raw';
+import where from '../../../kernels-wgsl/elementwise/x32-where-broadcast.wgsl?raw';
 import gemm from '../../../kernels-wgsl/gemm/f32-gemm-minmax-4x4-tiled.wgsl?raw';
 import gemmTile from '../../../kernels-wgsl/gemm/gemm-tile.wgsl?raw';
 import concat4 from '../../../kernels-wgsl/movement/x32-concat-4.wgsl?raw';
@@ -48,6 +50,8 @@ export const WGSL_SOURCES: Readonly<Record<string, string>> = {
   'conv/f32-dwconv2d-minmax-direct.wgsl': dwconv2d,
   'elementwise/f32-binary-broadcast.wgsl': binary,
   'elementwise/f32-unary.wgsl': unary,
+  'elementwise/x32-cast.wgsl': cast,
+  'elementwise/x32-where-broadcast.wgsl': where,
   'gemm/f32-gemm-minmax-4x4-tiled.wgsl': gemm,
   'gemm/gemm-tile.wgsl': gemmTile,
   'movement/x32-concat-4.wgsl': concat4,

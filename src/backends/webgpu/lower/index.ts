@@ -1,5 +1,6 @@
 /** Every webgpu lowering, in order of preference (the CPU reference takes whatever none supports). */
 import type { Lowering } from '../lowering.js';
+import { castLowering } from './cast.js';
 import { convLowering } from './conv.js';
 import { binaryLowering, unaryLowering } from './elementwise.js';
 import { gatherLowering } from './gather.js';
@@ -10,6 +11,7 @@ import { padLowering } from './pad.js';
 import { globalPoolLowering, poolLowering } from './pool.js';
 import { reduceLowering } from './reduce.js';
 import { resizeLowering } from './resize.js';
+import { whereLowering } from './where.js';
 
 export const LOWERINGS: readonly Lowering[] = [
   convLowering,
@@ -26,4 +28,6 @@ export const LOWERINGS: readonly Lowering[] = [
   reduceLowering,
   padLowering,
   gatherLowering,
+  whereLowering,
+  castLowering,
 ];
