@@ -7,6 +7,7 @@ import type { OpType } from '../../../ir/ops.js';
 import { isFloat } from '../../../ir/dtype.js';
 import type { OpContext } from '../op-context.js';
 import type { OpConverter } from './registry.js';
+import { nativeForm } from '../layout.js';
 import { broadcastInputs } from './common.js';
 
 /** AddOptions, SubOptions, MulOptions, DivOptions: fused_activation_function is field 0. */
@@ -87,9 +88,15 @@ const floorMod: OpConverter = (ctx) => {
   ctx.finish(0, ctx.node1('Sub', [a, product]), form);
 };
 
-/** SELECT_V2 broadcasts like numpy; SELECT (v1) also lets a 1-D condition pick whole rows, which is not supported. */
+/** SELECT_V2 broadcasts like numpy; SELECT (v1) also lets a 1-D condition pick whole rows (along axis 0). */
 const select: OpConverter = (ctx) => {
-  if (ctx.builtin === 'SELECT' && ctx.rank(0) !== ctx.rank(1)) ctx.unsupported('a condition of lower rank than the values is not supported');
+  const rank = ctx.rank(1);
+  if (ctx.builtin === 'SELECT' && ctx.rank(0) === 1 && rank > 1) {
+    const condition = ctx.node1('Reshape', [ctx.read(0, [0]), ctx.int64s([ctx.dims(0)[0]!, ...new Array<number>(rank - 1).fill(1)])], {}, 'rows');
+    const output = ctx.node1('Where', [condition, ctx.read(1, nativeForm(rank)), ctx.read(2, nativeForm(rank))]);
+    return ctx.finish(0, output, nativeForm(rank));
+  }
+  if (ctx.builtin === 'SELECT' && ctx.rank(0) !== rank) ctx.fail(`the condition must have rank 1 or ${rank}, got ${ctx.rank(0)}`);
   const { names, form } = broadcastInputs(ctx, [0, 1, 2]);
   ctx.finish(0, ctx.node1('Where', names), form);
 };

@@ -2,10 +2,14 @@
 import { batchSpaceConverters } from './batch-space.js';
 import { convConverters } from './conv.js';
 import { elementwiseConverters } from './elementwise.js';
+import { generateConverters } from './generate.js';
+import { indexingConverters } from './indexing.js';
+import { l2Converters } from './l2.js';
 import { matmulConverters } from './matmul.js';
 import { reduceConverters } from './reduce.js';
 import type { OpConverter } from './registry.js';
 import { reshapeConverters } from './reshape.js';
+import { scanConverters } from './scan.js';
 import { sliceConverters } from './slice.js';
 import { spatialConverters } from './spatial.js';
 import { typeConverters } from './types.js';
@@ -14,9 +18,13 @@ export const OP_CONVERTERS: Readonly<Record<string, OpConverter>> = {
   ...batchSpaceConverters,
   ...convConverters,
   ...elementwiseConverters,
+  ...generateConverters,
+  ...indexingConverters,
+  ...l2Converters,
   ...matmulConverters,
   ...reduceConverters,
   ...reshapeConverters,
+  ...scanConverters,
   ...sliceConverters,
   ...spatialConverters,
   ...typeConverters,
