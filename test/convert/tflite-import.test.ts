@@ -57,7 +57,7 @@ describe('TFLite import', () => {
       outputs: [3],
       operators: [
         { op: 'CUSTOM:MyOp', inputs: [0], outputs: [1] },
-        { op: 'EMBEDDING_LOOKUP', inputs: [1], outputs: [2] },
+        { op: 'HASHTABLE_LOOKUP', inputs: [1], outputs: [2] },
         { op: 'CUSTOM:MyOp', inputs: [2], outputs: [3] },
       ],
     };
@@ -65,7 +65,7 @@ describe('TFLite import', () => {
     expect(error.code).toBe('UNSUPPORTED_OP');
     expect(error.message).toContain('custom.tflite: 2 unsupported operator type(s)');
     expect(error.message).toContain('CUSTOM:MyOp (operators 0, 2)');
-    expect(error.message).toContain('EMBEDDING_LOOKUP (operator 1)');
+    expect(error.message).toContain('HASHTABLE_LOOKUP (operator 1)');
   });
 
   it('rejects a declared shape that the operator does not produce', () => {
