@@ -19,6 +19,7 @@ import indexing from '../../../kernels-wgsl/common/indexing.wgsl?raw';
 import math from '../../../kernels-wgsl/common/math.wgsl?raw';
 import workgroupReduce from '../../../kernels-wgsl/common/workgroup-reduce.wgsl?raw';
 import conv2dIgemm from '../../../kernels-wgsl/conv/f32-conv2d-igemm-minmax-4x4-tiled.wgsl?raw';
+import convTranspose from '../../../kernels-wgsl/conv/f32-conv-transpose-minmax-direct.wgsl?raw';
 import dwconv2d from '../../../kernels-wgsl/conv/f32-dwconv2d-minmax-direct.wgsl?raw';
 import binary from '../../../kernels-wgsl/elementwise/f32-binary-broadcast.wgsl?raw';
 import unary from '../../../kernels-wgsl/elementwise/f32-unary.wgsl?raw';
@@ -47,6 +48,7 @@ export const WGSL_SOURCES: Readonly<Record<string, string>> = {
   'common/math.wgsl': math,
   'common/workgroup-reduce.wgsl': workgroupReduce,
   'conv/f32-conv2d-igemm-minmax-4x4-tiled.wgsl': conv2dIgemm,
+  'conv/f32-conv-transpose-minmax-direct.wgsl': convTranspose,
   'conv/f32-dwconv2d-minmax-direct.wgsl': dwconv2d,
   'elementwise/f32-binary-broadcast.wgsl': binary,
   'elementwise/f32-unary.wgsl': unary,

@@ -2,6 +2,7 @@
 import type { Lowering } from '../lowering.js';
 import { castLowering } from './cast.js';
 import { convLowering } from './conv.js';
+import { convTransposeLowering } from './conv-transpose.js';
 import { binaryLowering, unaryLowering } from './elementwise.js';
 import { gatherLowering } from './gather.js';
 import { gemmLowering } from './gemm.js';
@@ -15,6 +16,7 @@ import { whereLowering } from './where.js';
 
 export const LOWERINGS: readonly Lowering[] = [
   convLowering,
+  convTransposeLowering,
   gemmLowering,
   poolLowering,
   globalPoolLowering,
