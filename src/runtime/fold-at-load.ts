@@ -1,6 +1,7 @@
 /**
  * Load-time folding: a compressed model (src/passes/quantize) stores weights as float16 or int8 behind
- * Cast / Mul-by-scale chains. Run once when a session is created, this turns those chains back into plain float32
+ * Cast / Mul-by-scale chains, and a quantized model (TFLite, ONNX QDQ, calibrated int8) as integers behind
+ * DequantizeLinear. Run once when a session is created, this turns those chains back into plain float32
  * constants, so kernels see ordinary weights (and pack them) and no run ever pays for dequantising.
  *
  * Two things differ from conversion-time folding, so the chains are folded here before handing the rest of the
@@ -55,7 +56,34 @@ function dequantize(graph: Graph, node: Node): Tensor | undefined {
   if (node.op === 'Mul' && inputs[0]?.type === 'float32' && inputs[1]?.type === 'float32') {
     return scaleChannels(inputs[0] as Tensor<'float32'>, inputs[1] as Tensor<'float32'>);
   }
+  if (node.op === 'DequantizeLinear' && inputs[0] && inputs[1]?.type === 'float32' && (node.inputs[2] === undefined || node.inputs[2] === '' || inputs[2])) {
+    return dequantizeWeights(inputs[0], inputs[1] as Tensor<'float32'>, inputs[2], (node.attrs.axis as number | undefined) ?? 1);
+  }
   return undefined;
+}
+
+/**
+ * DequantizeLinear of stored integer weights (quantized models keep them so: src/passes/fold-constants.ts):
+ * f32((q − zero_point) · scale), per tensor or along `axis`, as the reference computes it.
+ */
+function dequantizeWeights(values: Tensor, scale: Tensor<'float32'>, zeroPoint: Tensor | undefined, axisAttr: number): Tensor<'float32'> | undefined {
+  const integer = values.type === 'int8' || values.type === 'uint8' || values.type === 'int16' || values.type === 'uint16' || values.type === 'int32';
+  if (!integer || scale.dims.length > 1 || (zeroPoint && zeroPoint.size !== scale.size)) return undefined;
+  const dims = values.dims;
+  const channels = scale.size;
+  const axis = axisAttr < 0 ? axisAttr + dims.length : axisAttr;
+  if (channels > 1 && dims[axis] !== channels) return undefined;
+  const inner = channels === 1 ? values.size : dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const source = values.data as ArrayLike<number>;
+  const zeros = zeroPoint?.data as ArrayLike<number> | undefined;
+  const scales = scale.data;
+  const output = new Float32Array(values.size);
+  for (let start = 0, channel = 0; start < source.length; start += inner, channel = (channel + 1) % channels) {
+    const factor = scales[channel]!;
+    const zero = zeros ? zeros[channel]! : 0;
+    for (let i = start; i < start + inner; i++) output[i] = (source[i]! - zero) * factor;
+  }
+  return new Tensor('float32', output, dims);
 }
 
 let float16Table: Float32Array | undefined;

@@ -1,16 +1,19 @@
 /**
  * InferenceSession: load a `.wlm` (or convert an `.onnx` in memory), pick a backend, run.
  */
-import { WebliteError } from '../errors.js';
+/// <reference types="@webgpu/types" />
+import { WebliteError, isWebliteError } from '../errors.js';
 import type { Dim, Graph } from '../ir/graph.js';
 import type { DType } from '../ir/dtype.js';
 import type { Tensor } from '../ir/tensor.js';
 import { readWlm } from '../ir/wlm/read.js';
-import type { BackendName, CompiledModel, PlacementEntry, ProfileEntry } from './backend.js';
+import type { Backend, BackendName, CompiledModel, OutputLocation, PlacementEntry, ProfileEntry } from './backend.js';
+import { log } from './env.js';
 import { selectBackend } from './select.js';
 import { checkFeeds } from './feeds.js';
 import { loadBytes } from './load.js';
 import { foldConstantChains } from './fold-at-load.js';
+import { fuseQdq } from '../passes/quantize/qdq-fuse.js';
 
 export interface SessionOptions {
   /** Which backend to use. 'auto' (default) picks the fastest available and says why. */
@@ -21,6 +24,16 @@ export interface SessionOptions {
   files?: Record<string, Uint8Array>;
   /** Caffe: the .caffemodel weights when `source` is a deploy.prototxt. */
   weights?: Uint8Array | ArrayBuffer;
+  /**
+   * webgpu: run on this GPUDevice instead of requesting one (implies backend 'webgpu'). Sessions on one device can
+   * pass GPU tensors to each other; the device stays the caller's (release() does not destroy it).
+   */
+  gpuDevice?: GPUDevice;
+  /**
+   * 'wasm': when the GPU device of a webgpu session is lost, the session recreates itself on the wasm backend
+   * and runs there (`backend` and `backendReason` say so). 'none' (default): the run throws DEVICE_LOST.
+   */
+  fallback?: 'wasm' | 'none';
 }
 
 export interface ValueMetadata {
@@ -32,23 +45,34 @@ export interface ValueMetadata {
 export interface RunOptions {
   /** Names of the outputs to compute (default: all). */
   outputs?: string[];
+  /**
+   * 'gpu-buffer' (webgpu only): float32 outputs stay in GPU buffers they own — feed them to another session on
+   * the same device, `await getData()` to download, `dispose()` to hand the buffer back. Default 'cpu'.
+   */
+  outputLocation?: OutputLocation;
 }
 
 export class InferenceSession {
-  /** The backend actually running this session. */
-  readonly backend: BackendName;
-  /** Why that backend was chosen. */
-  readonly backendReason: string;
+  private backendName: BackendName;
+  private reason: string;
   readonly inputs: readonly ValueMetadata[];
   readonly outputs: readonly ValueMetadata[];
   /** Model metadata (producer, source format, labels, …). */
   readonly metadata: Graph['metadata'];
   private compiled: CompiledModel | undefined;
+  /** Set while the session moves to wasm after a lost device (concurrent runs wait for the same move). */
+  private fallingBack: Promise<void> | undefined;
 
-  private constructor(private readonly graph: Graph, compiled: CompiledModel, backend: BackendName, reason: string) {
+  private constructor(
+    private readonly graph: Graph,
+    compiled: CompiledModel,
+    backend: BackendName,
+    reason: string,
+    private readonly options: SessionOptions = {},
+  ) {
     this.compiled = compiled;
-    this.backend = backend;
-    this.backendReason = reason;
+    this.backendName = backend;
+    this.reason = reason;
     this.metadata = graph.metadata;
     const describe = (name: string): ValueMetadata => {
       const info = graph.tensor(name);
@@ -56,6 +80,21 @@ export class InferenceSession {
     };
     this.inputs = graph.inputs.map(describe);
     this.outputs = graph.outputs.map(describe);
+  }
+
+  /** The backend actually running this session (it changes only by `fallback: 'wasm'`). */
+  get backend(): BackendName {
+    return this.backendName;
+  }
+
+  /** Why that backend was chosen. */
+  get backendReason(): string {
+    return this.reason;
+  }
+
+  /** The webgpu session's device: create GPU input buffers on it, or share it with `{ gpuDevice }`. */
+  get gpuDevice(): GPUDevice | undefined {
+    return this.compiled?.gpuDevice;
   }
 
   /** Bytes the backend reserved (packed weights, arenas), when it tracks them. */
@@ -75,24 +114,49 @@ export class InferenceSession {
 
   static async create(source: Uint8Array | ArrayBuffer | string, options: SessionOptions = {}): Promise<InferenceSession> {
     const { bytes, name } = await loadBytes(source);
-    const graph = await loadGraph(bytes, name, options);
-    const { backend, reason } = await selectBackend(options.backend ?? 'auto');
-    const compiled = await backend.compile(graph, { threads: options.threads });
-    return new InferenceSession(graph, compiled, backend.name, reason);
+    const { backend, reason } = await chooseBackend(options);
+    const graph = await loadGraph(bytes, name, options, backend);
+    const compiled = await backend.compile(graph, { threads: options.threads, gpuDevice: options.gpuDevice });
+    return new InferenceSession(graph, compiled, backend.name, reason, options);
   }
 
   async run(feeds: Record<string, Tensor>, options: RunOptions = {}): Promise<Record<string, Tensor>> {
     const compiled = this.compiled;
     if (!compiled) throw new WebliteError('RELEASED', 'run: the session was released');
-    const inputs = checkFeeds(feeds, this.graph.inputs.map((name) => this.graph.tensor(name)));
+    const inputs = checkFeeds(feeds, this.graph.inputs.map((name) => this.graph.tensor(name)), compiled.gpuDevice ? undefined : this.backendName);
+    const outputLocation = options.outputLocation ?? 'cpu';
+    if (outputLocation !== 'cpu' && outputLocation !== 'gpu-buffer') {
+      throw new WebliteError('BAD_ARGUMENT', `run: outputLocation must be 'cpu' or 'gpu-buffer', got ${JSON.stringify(outputLocation)}`);
+    }
+    if (outputLocation === 'gpu-buffer' && !compiled.gpuDevice) {
+      throw new WebliteError('BAD_ARGUMENT', `run: outputLocation 'gpu-buffer' needs the webgpu backend; this session runs on '${this.backendName}' (${this.reason})`);
+    }
     const wanted = options.outputs ?? this.graph.outputs;
     for (const name of wanted) {
       if (!this.graph.outputs.includes(name)) {
         throw new WebliteError('BAD_INPUT', `run: unknown output '${name}' (the model's outputs are ${this.graph.outputs.map((o) => `'${o}'`).join(', ')})`);
       }
     }
-    const results = await compiled.run(inputs, wanted);
+    let results: Map<string, Tensor>;
+    try {
+      results = await compiled.run(inputs, wanted, { outputLocation });
+    } catch (error) {
+      if (!(isWebliteError(error) && error.code === 'DEVICE_LOST' && this.options.fallback === 'wasm' && this.backendName === 'webgpu')) throw error;
+      await (this.fallingBack ??= this.fallBackToWasm(error));
+      return this.run(feeds, options);
+    }
     return Object.fromEntries(wanted.map((name) => [name, results.get(name)!]));
+  }
+
+  /** `fallback: 'wasm'`: the webgpu model is dropped and the same graph compiled on wasm, once. */
+  private async fallBackToWasm(lost: WebliteError): Promise<void> {
+    const { backend, reason } = await selectBackend('wasm');
+    const compiled = await backend.compile(this.graph, { threads: this.options.threads });
+    this.compiled?.release();
+    this.compiled = compiled;
+    this.backendName = backend.name;
+    this.reason = `fell back to 'wasm' (fallback: 'wasm') after the WebGPU device was lost: ${lost.message}; wasm ${reason}; webgpu had been ${this.reason}`;
+    log('warning', this.reason);
   }
 
   /** Starts timing every node of the following runs (CPU-side wall time per step). */
@@ -115,11 +179,32 @@ export class InferenceSession {
   }
 }
 
-async function loadGraph(bytes: Uint8Array, name: string, options: SessionOptions): Promise<Graph> {
+/** The backend for these options: a given gpuDevice means webgpu; `fallback` is checked here too. */
+async function chooseBackend(options: SessionOptions): ReturnType<typeof selectBackend> {
+  if (options.fallback !== undefined && options.fallback !== 'wasm' && options.fallback !== 'none') {
+    throw new WebliteError('BAD_ARGUMENT', `fallback must be 'wasm' or 'none', got ${JSON.stringify(options.fallback)}`);
+  }
+  const requested = options.backend ?? 'auto';
+  if (!options.gpuDevice) return selectBackend(requested);
+  if (requested !== 'auto' && requested !== 'webgpu') {
+    throw new WebliteError('BAD_ARGUMENT', `gpuDevice is for the webgpu backend; this session asked for '${requested}'`);
+  }
+  const { backend, reason } = await selectBackend('webgpu');
+  return { backend, reason: `on the GPUDevice given as gpuDevice (${reason})` };
+}
+
+async function loadGraph(bytes: Uint8Array, name: string, options: SessionOptions, backend: Backend): Promise<Graph> {
   const isWlm = bytes.length >= 8 && String.fromCharCode(...bytes.subarray(4, 8)) === 'WLM1';
-  // Compressed weights (fp16 / int8 + scale chains) become plain float32 constants once, here, not per run.
-  if (isWlm) return foldConstantChains(readWlm(bytes, name));
-  // Source models are converted in memory; the converter is loaded only when needed.
-  const { importModel } = await import('../convert/index.js');
-  return importModel(bytes, { fileName: name, files: options.files, weights: options.weights });
+  let graph: Graph;
+  if (isWlm) {
+    graph = readWlm(bytes, name);
+  } else {
+    // Source models are converted in memory; the converter is loaded only when needed.
+    const { importModel } = await import('../convert/index.js');
+    graph = importModel(bytes, { fileName: name, files: options.files, weights: options.weights });
+  }
+  // Quantized islands become integer ops where the backend has integer kernels; then compressed and quantized
+  // weights (fp16 / int8 + scale chains, DequantizeLinear of integers) become float32 constants once, not per run.
+  if (backend.integerKernels) fuseQdq.run(graph);
+  return foldConstantChains(graph);
 }

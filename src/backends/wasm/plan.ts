@@ -2,10 +2,12 @@
  * A Plan is one specialised graph (concrete input dims) turned into a list of steps over one arena:
  *   1. pick a lowering per node (first that supports it; the reference fallback otherwise);
  *   2. assign layouts (src/passes/layout.ts) and add NCHW↔NHWC conversions where readers need them;
- *   3. give every float32 tensor a slot in wasm memory via the static memory planner (other dtypes stay in JS);
+ *   3. give every float32 and 8-bit (quantized) tensor a slot in wasm memory via the static memory planner (other
+ *      dtypes stay in JS);
  *   4. build each step's closure with its pointers and packed weights resolved — run() only calls them.
  */
 import { WebliteError } from '../../errors.js';
+import type { DType } from '../../ir/dtype.js';
 import type { Graph, Node } from '../../ir/graph.js';
 import { Tensor, sizeOf } from '../../ir/tensor.js';
 import { type Layout, assignLayouts, layoutFree } from '../../passes/layout.js';
@@ -14,7 +16,7 @@ import { planMemory, type PlanRequest } from '../../runtime/memory-plan.js';
 import type { Heap } from './heap.js';
 import type { WasmKernels } from './loader.js';
 import type { WorkerPool } from './threads.js';
-import { type Lowering, type LoweringContext, type Step, isFloat32, staticDims } from './lowering.js';
+import { type Lowering, type LoweringContext, type Step, staticDims } from './lowering.js';
 import { fallbackLowering } from './lower/fallback.js';
 import { convertLayout } from './lower/layout-convert.js';
 
@@ -26,7 +28,7 @@ export interface PlanOptions {
 }
 
 export class Plan {
-  /** JS-side values (non-float32 tensors) of the current run. */
+  /** JS-side values (tensors not resident in wasm memory) of the current run. */
   readonly values = new Map<string, Tensor>();
   /** Graph output → the stored version to read it from (its NCHW copy when the tensor is kept NHWC). */
   readonly outputSlots = new Map<string, string>();
@@ -56,7 +58,7 @@ export class Plan {
     for (const [name, tensor] of feeds) {
       const ptr = this.slots.get(name);
       if (ptr === undefined) this.values.set(name, tensor);
-      else this.heap.f32(ptr, tensor.size).set(tensor.data as Float32Array);
+      else residentView(this.heap, tensor.type, ptr, tensor.size).set(tensor.data as Float32Array);
     }
     const profile = this.profile;
     if (profile) {
@@ -94,7 +96,23 @@ export function readTensor(plan: Plan, name: string, slot = name): Tensor {
     return value;
   }
   const dims = staticDims(plan.graph, name)!;
-  return new Tensor('float32', plan.heap.f32(ptr, sizeOf(dims)).slice(), dims);
+  const type = plan.graph.tensor(name).type;
+  return new Tensor(type, residentView(plan.heap, type, ptr, sizeOf(dims)).slice(), dims);
+}
+
+/** dtypes kept in wasm memory (kernels read them there), with their element sizes. */
+const RESIDENT_BYTES: Partial<Record<DType, number>> = { float32: 4, int8: 1, uint8: 1 };
+
+export function elementBytes(type: DType | undefined): number | undefined {
+  return type === undefined ? undefined : RESIDENT_BYTES[type];
+}
+
+/** A typed view of a resident tensor's storage. */
+export function residentView(heap: Heap, type: DType, ptr: number, length: number): Float32Array | Int8Array | Uint8Array {
+  const buffer = heap.kernels.memory.buffer;
+  if (type === 'int8') return new Int8Array(buffer, ptr, length);
+  if (type === 'uint8') return new Uint8Array(buffer, ptr, length);
+  return new Float32Array(buffer, ptr, length);
 }
 
 function writeTensor(plan: Plan, name: string, value: Tensor): void {
@@ -104,10 +122,11 @@ function writeTensor(plan: Plan, name: string, value: Tensor): void {
     return;
   }
   const dims = staticDims(plan.graph, name)!;
-  if (value.type !== 'float32' || value.size !== sizeOf(dims)) {
-    throw new WebliteError('RUNTIME_ERROR', `wasm: '${name}' was planned as float32[${dims.join(', ')}] but computed as ${value.type}[${value.dims.join(', ')}]`);
+  const type = plan.graph.tensor(name).type;
+  if (value.type !== type || value.size !== sizeOf(dims)) {
+    throw new WebliteError('RUNTIME_ERROR', `wasm: '${name}' was planned as ${type}[${dims.join(', ')}] but computed as ${value.type}[${value.dims.join(', ')}]`);
   }
-  plan.heap.f32(ptr, value.size).set(value.data as Float32Array);
+  residentView(plan.heap, type, ptr, value.size).set(value.data as Float32Array);
 }
 
 export function buildPlan(graph: Graph, heap: Heap, kernels: WasmKernels, options: PlanOptions): Plan {
@@ -158,16 +177,17 @@ export function buildPlan(graph: Graph, heap: Heap, kernels: WasmKernels, option
   const resolve = (name: string) => aliases.get(name) ?? name;
   const outputVersion = (name: string) => resolve(layoutOf(name) === 'nhwc' ? `${name}#nchw` : name);
 
-  // Lifetimes of wasm-resident (float32, static) tensors, over item indices.
+  // Lifetimes of wasm-resident (float32 / 8-bit, static) tensors, over item indices.
   const baseOf = (name: string) => name.replace(/#nhwc$|#nchw$/, '');
-  const resident = (name: string) => !graph.constant(baseOf(name)) && isFloat32(graph, baseOf(name)) && staticDims(graph, baseOf(name)) !== undefined;
+  const bytesOf = (name: string) => elementBytes(graph.tensors.get(baseOf(name))?.type);
+  const resident = (name: string) => !graph.constant(baseOf(name)) && bytesOf(name) !== undefined && staticDims(graph, baseOf(name)) !== undefined;
   const lifetimes = new Map<string, PlanRequest>();
   const touch = (name: string, index: number) => {
     const key = resolve(name);
     if (key === '' || !resident(key)) return;
     const existing = lifetimes.get(key);
     if (existing) existing.end = Math.max(existing.end, index);
-    else lifetimes.set(key, { id: key, bytes: sizeOf(staticDims(graph, baseOf(key))!) * 4, start: index, end: index });
+    else lifetimes.set(key, { id: key, bytes: sizeOf(staticDims(graph, baseOf(key))!) * bytesOf(key)!, start: index, end: index });
   };
   for (const name of graph.inputs) touch(name, 0);
   items.forEach((item, index) => {
@@ -226,7 +246,7 @@ export function buildPlan(graph: Graph, heap: Heap, kernels: WasmKernels, option
       const dims = staticDims(graph, item.from)!;
       const from = slots.get(resolve(item.from))!;
       const to = slots.get(resolve(item.to))!;
-      plan.steps.push(convertLayout(contextFor(undefined), dims, from, to, item.target));
+      plan.steps.push(convertLayout(contextFor(undefined), dims, from, to, item.target, bytesOf(item.from)));
       plan.stepNodes.push(-1);
       continue;
     }

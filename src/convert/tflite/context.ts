@@ -15,7 +15,7 @@ import {
   type Form, formKey, isNative, isRegisteredForm, nativeForm, NCHW, permuteDims, sameOrderAsNchw, transposePerm, unpermuteDims,
 } from './layout.js';
 import type { TfliteModel, TfliteQuantization, TfliteTensor } from './model.js';
-import { activationQuantization, decodeConstant, tensorLabel } from './tensors.js';
+import { activationQuantization, decodeConstant, isStoredQuantized, tensorLabel } from './tensors.js';
 
 export class TfliteConverter {
   readonly graph = new Graph();
@@ -85,7 +85,9 @@ export class TfliteConverter {
     }
     const value = this.constant(index);
     let name: string;
-    if (value) {
+    if (value && isStoredQuantized(tensor)) {
+      name = this.dequantizedConstant(index, form);
+    } else if (value) {
       const data = isNative(form) ? value : transposeConstant(value, [...form]);
       name = this.addConstant(`${tensor.name || `tensor_${index}`}${isNative(form) ? '' : '_nchw'}`, data);
     } else {
@@ -101,6 +103,32 @@ export class TfliteConverter {
     }
     this.define(index, name, form);
     return name;
+  }
+
+  /**
+   * A quantized constant (weights, biases) in `form`: its stored integers (transposed when needed) behind a
+   * DequantizeLinear with its scale(s), zero point(s) and per-channel axis, which fold-constants keeps as is.
+   */
+  private dequantizedConstant(index: number, form: Form): string {
+    const tensor = this.tensor(index);
+    const quantization = tensor.quantization!;
+    const raw = decodeConstant(this.model, tensor, this.fileName, true)!;
+    const base = `${tensor.name || `tensor_${index}`}${isNative(form) ? '' : '_nchw'}`;
+    const data = this.addConstant(`${base}_quantized`, isNative(form) ? raw : transposeConstant(raw, [...form]));
+    const perChannel = quantization.scale.length > 1;
+    const axis = perChannel ? (isNative(form) ? quantization.axis : form.indexOf(quantization.axis)) : 0;
+    if (perChannel && (axis < 0 || raw.dims[quantization.axis] !== quantization.scale.length)) {
+      throw new WebliteError('BAD_MODEL', `${this.fileName}: ${tensorLabel(tensor)}: ${quantization.scale.length} per-channel scales do not match dim ${quantization.axis} of [${raw.dims.join(', ')}]`);
+    }
+    const count = quantization.scale.length;
+    const zeroPoints = quantization.zeroPoint.length === count ? quantization.zeroPoint : new Array<number>(count).fill(quantization.zeroPoint[0] ?? 0);
+    const scale = perChannel
+      ? this.addConstant(`${base}_scale`, new Tensor('float32', Float32Array.from(quantization.scale), [count]))
+      : this.sharedConstant('float32', [quantization.scale[0]!], []);
+    const zeroPoint = perChannel
+      ? this.addConstant(`${base}_zero_point`, new Tensor(raw.type, zeroPoints, [count]))
+      : this.sharedConstant(raw.type, [zeroPoints[0]!], []);
+    return this.addNode('DequantizeLinear', [data, scale, zeroPoint], { axis }, `${base}_dequantize`)[0]!;
   }
 
   /** Records that IR tensor `name` holds TFLite tensor `index` in `form`, checking its shape against the file. */

@@ -30,8 +30,20 @@ export function activationQuantization(tensor: TfliteTensor): TfliteQuantization
   return type && QUANTIZED_ACTIVATION_TYPES.includes(type) ? tensor.quantization : undefined;
 }
 
-/** Decoded constant data of `tensor` (float32 when quantized or float16), or undefined when it has no buffer. */
-export function decodeConstant(model: TfliteModel, tensor: TfliteTensor, fileName: string): Tensor | undefined {
+/**
+ * Whether a constant is stored quantized (int8/uint8/int16 weights, int32 biases with a scale): the graph keeps such
+ * constants as integers behind a DequantizeLinear (context.ts), so files stay small and integer kernels use them.
+ */
+export function isStoredQuantized(tensor: TfliteTensor): boolean {
+  const type = TENSOR_TYPES[tensor.type];
+  return tensor.quantization !== undefined && (type === 'int8' || type === 'uint8' || type === 'int16' || type === 'int32');
+}
+
+/**
+ * Decoded constant data of `tensor` (float32 when quantized or float16, unless `raw`: then the stored integers), or
+ * undefined when it has no buffer.
+ */
+export function decodeConstant(model: TfliteModel, tensor: TfliteTensor, fileName: string, raw = false): Tensor | undefined {
   const bytes = tensor.buffer === 0 ? undefined : model.buffers[tensor.buffer];
   if (!bytes) return undefined;
   const where = `${fileName}: ${tensorLabel(tensor)}`;
@@ -48,11 +60,11 @@ export function decodeConstant(model: TfliteModel, tensor: TfliteTensor, fileNam
   const Ctor = typedArrayConstructor(type as Exclude<DType, 'string'>);
   const data = new Ctor(count);
   new Uint8Array(data.buffer).set(bytes);
-  const raw = new Tensor(type, data as Tensor['data'], dims);
+  const stored = new Tensor(type, data as Tensor['data'], dims);
   if (type === 'float16') return new Tensor('float32', Float32Array.from(data as Uint16Array, float16ToFloat32), dims);
   const quantization = tensor.quantization;
-  if (quantization && (activationQuantization(tensor) || type === 'int32')) return dequantize(raw, quantization, where);
-  return raw;
+  if (!raw && quantization && (activationQuantization(tensor) || type === 'int32')) return dequantize(stored, quantization, where);
+  return stored;
 }
 
 /** (q − zero_point) · scale, per tensor or along `quantization.axis`. */

@@ -2,10 +2,11 @@
 import type { Layout } from '../../../passes/layout.js';
 import type { LoweringContext, Step } from '../lowering.js';
 
-export function convertLayout(ctx: LoweringContext, dims: readonly number[], from: number, to: number, target: Layout): Step {
+export function convertLayout(ctx: LoweringContext, dims: readonly number[], from: number, to: number, target: Layout, elementBytes = 4): Step {
   const [n, c, h, w] = dims as [number, number, number, number];
   const hw = h * w;
   const size = n * c * hw;
+  if (elementBytes === 1) return convertBytes(ctx, n, c, hw, from, to, target);
   if (ctx.kernels.has('wl_x32_nchw_to_nhwc')) {
     const name = target === 'nhwc' ? 'wl_x32_nchw_to_nhwc' : 'wl_x32_nhwc_to_nchw';
     const run = ctx.parallel(name, [0, 0, c, hw, from, to], 0, n * hw, { granule: 4, minPerThread: 64 });
@@ -16,6 +17,27 @@ export function convertLayout(ctx: LoweringContext, dims: readonly number[], fro
     run() {
       const src = ctx.heap.f32(from, size);
       const dst = ctx.heap.f32(to, size);
+      for (let b = 0; b < n; b++) {
+        const base = b * c * hw;
+        for (let ch = 0; ch < c; ch++) {
+          for (let p = 0; p < hw; p++) {
+            if (target === 'nhwc') dst[base + p * c + ch] = src[base + ch * hw + p]!;
+            else dst[base + ch * hw + p] = src[base + p * c + ch]!;
+          }
+        }
+      }
+    },
+  };
+}
+
+/** 8-bit tensors (quantized activations): a TypeScript loop over bytes (they are rare at layout boundaries). */
+function convertBytes(ctx: LoweringContext, n: number, c: number, hw: number, from: number, to: number, target: Layout): Step {
+  return {
+    kernel: `ts/transpose-x8-${target === 'nhwc' ? 'nchw-nhwc' : 'nhwc-nchw'}`,
+    run() {
+      const buffer = ctx.heap.kernels.memory.buffer;
+      const src = new Uint8Array(buffer, from, n * c * hw);
+      const dst = new Uint8Array(buffer, to, n * c * hw);
       for (let b = 0; b < n; b++) {
         const base = b * c * hw;
         for (let ch = 0; ch < c; ch++) {

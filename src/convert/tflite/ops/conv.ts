@@ -5,7 +5,6 @@
  */
 import { Padding } from '../schema.js';
 import { NCHW } from '../layout.js';
-import { transposeConstant } from '../context.js';
 import type { OpContext } from '../op-context.js';
 import type { OpConverter } from './registry.js';
 
@@ -96,8 +95,7 @@ const depthwiseConv2d: OpConverter = (ctx) => {
     ctx.fail(`filter [${filter.join(', ')}] does not fit ${channels} input channels`);
   }
   const perm = [3, 0, 1, 2]; // [1, KH, KW, C·M] → [C·M, 1, KH, KW]
-  const value = ctx.constant(1);
-  const weights = value ? ctx.converter.addConstant(`${ctx.nodeName}/weights`, transposeConstant(value, perm)) : ctx.node1('Transpose', [ctx.read(1, [0, 1, 2, 3])], { perm }, 'weights');
+  const weights = ctx.constant(1) ? ctx.read(1, perm) : ctx.node1('Transpose', [ctx.read(1, [0, 1, 2, 3])], { perm }, 'weights');
   const kernel: [number, number] = [filter[1]!, filter[2]!];
   const output = ctx.node1('Conv', [ctx.read(0, NCHW), weights, bias(ctx, 2)], {
     kernel_shape: kernel,
@@ -133,8 +131,7 @@ const transposeConv: OpConverter = (ctx) => {
     outputPadding.push(Math.max(-excess, 0));
   }
   const perm = [3, 0, 1, 2]; // OHWI → IOHW
-  const value = ctx.constant(1);
-  const weights = value ? ctx.converter.addConstant(`${ctx.nodeName}/weights`, transposeConstant(value, perm)) : ctx.node1('Transpose', [ctx.read(1, [0, 1, 2, 3])], { perm }, 'weights');
+  const weights = ctx.constant(1) ? ctx.read(1, perm) : ctx.node1('Transpose', [ctx.read(1, [0, 1, 2, 3])], { perm }, 'weights');
   const output = ctx.node1('ConvTranspose', [ctx.read(2, NCHW), weights, ctx.inputCount > 3 ? bias(ctx, 3) : ''], {
     kernel_shape: kernel,
     strides,
