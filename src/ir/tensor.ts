@@ -1,9 +1,26 @@
 /**
  * The one tensor class: user-facing (mirrors onnxruntime-web's `new Tensor(type, data, dims)`) and the value
  * type every reference op computes on. Data is never copied by the constructor.
+ *
+ * A tensor may instead live in a WebGPU buffer (`Tensor.fromGpuBuffer`, or a webgpu session's outputs with
+ * `outputLocation: 'gpu-buffer'`): then `location` is 'gpu-buffer', `data` throws, and `await getData()` downloads.
+ * The GPU side (src/ir/gpu-tensor.ts) keeps WebGPU calls out of this file.
  */
+/// <reference types="@webgpu/types" />
 import { WebliteError } from '../errors.js';
 import { type DType, type DataTypeMap, type TensorData, dataMatchesType, isDType, typedArrayConstructor } from './dtype.js';
+import { type GpuBufferOptions, GpuResidence, checkGpuBuffer } from './gpu-tensor.js';
+
+/** Where a tensor's values are: in `data`, or in a GPUBuffer (`gpuBuffer`). */
+export type TensorLocation = 'cpu' | 'gpu-buffer';
+
+/** GPU residence of GPU tensors; CPU tensors have none (and no extra fields). */
+const residences = new WeakMap<Tensor, GpuResidence>();
+
+/** The GPU side of a GPU tensor (for backends), or undefined for a CPU tensor. */
+export function gpuResidence(tensor: Tensor): GpuResidence | undefined {
+  return residences.get(tensor);
+}
 
 /** Largest tensor (in elements) weblite will allocate; guards against absurd shapes in corrupted models. */
 export const limits = { maxElements: 2 ** 28 };
@@ -50,12 +67,63 @@ export class Tensor<T extends DType = DType> {
   }
 
   get size(): number {
-    return this.data.length;
+    return sizeOf(this.dims);
   }
 
-  /** For parity with GPU-resident tensors: resolves to the CPU data. */
+  get location(): TensorLocation {
+    return residences.has(this) ? 'gpu-buffer' : 'cpu';
+  }
+
+  /** The GPUBuffer holding a GPU tensor's values (the first `size` elements, densely packed, row-major). */
+  get gpuBuffer(): GPUBuffer {
+    const gpu = residences.get(this);
+    if (!gpu) throw new WebliteError('BAD_ARGUMENT', `tensor ${this.type}[${this.dims.join(', ')}] is on the CPU: it has no gpuBuffer (use .data)`);
+    return gpu.use('gpuBuffer');
+  }
+
+  /** The values on the CPU: `data` itself, or for a GPU tensor a fresh download (one copy and map per call). */
   async getData(): Promise<DataTypeMap[T]> {
-    return this.data;
+    const gpu = residences.get(this);
+    if (!gpu) return this.data;
+    return (await gpu.download(this.type as Exclude<DType, 'string'>, this.size)) as DataTypeMap[T];
+  }
+
+  /**
+   * Lets go of a GPU tensor's buffer: a buffer a webgpu session created for an output goes back to that session
+   * for reuse; a caller's buffer is left alone (the `dispose` callback given to `fromGpuBuffer` runs instead).
+   * Using the tensor afterwards is a BAD_INPUT error. No-op for CPU tensors (their data is garbage-collected).
+   */
+  dispose(): void {
+    residences.get(this)?.dispose();
+  }
+
+  /**
+   * A tensor whose values are in `buffer` (densely packed, row-major, from offset 0). The buffer needs COPY_SRC
+   * usage (sessions copy from it; `getData` downloads through it). Give `device` (the buffer's GPUDevice) so that
+   * `getData()` can download and sessions can check the buffer is theirs; without it a session checks on first use.
+   */
+  static fromGpuBuffer<T extends Exclude<DType, 'string'>>(buffer: GPUBuffer, options: GpuBufferOptions<T>): Tensor<T> {
+    const { type, dims } = options ?? ({} as GpuBufferOptions<T>);
+    if (!isDType(type) || (type as DType) === 'string') {
+      throw new WebliteError('BAD_INPUT', `Tensor.fromGpuBuffer: type must be a numeric dtype, got '${String(type)}'`);
+    }
+    if (!Array.isArray(dims)) throw new WebliteError('BAD_INPUT', `Tensor.fromGpuBuffer: dims must be an array of integers, got ${String(dims)}`);
+    checkDims(dims, 'Tensor.fromGpuBuffer');
+    checkGpuBuffer(buffer, type, sizeOf(dims));
+    const tensor = Object.create(Tensor.prototype) as Tensor<T>;
+    const describe = `${type}[${dims.join(', ')}]`;
+    Object.defineProperties(tensor, {
+      type: { value: type, enumerable: true },
+      dims: { value: Object.freeze([...dims]), enumerable: true },
+      data: {
+        enumerable: false,
+        get() {
+          throw new WebliteError('BAD_ARGUMENT', `tensor ${describe} lives in a GPU buffer (location 'gpu-buffer'): use 'await tensor.getData()' to download it`);
+        },
+      },
+    });
+    residences.set(tensor, new GpuResidence(buffer, options.device, options.dispose, describe));
+    return tensor;
   }
 
   /** A tensor of zeros (or empty strings), refusing sizes above `limits.maxElements`. */
@@ -69,7 +137,7 @@ export class Tensor<T extends DType = DType> {
     return new Tensor(type, data as DataTypeMap[T], dims);
   }
 
-  /** Same data, new dims (no copy). */
+  /** Same data, new dims (no copy). A GPU tensor gives a CPU tensor only after `getData()`. */
   reshape(dims: readonly number[]): Tensor<T> {
     return new Tensor(this.type, this.data, dims);
   }
@@ -91,4 +159,4 @@ function fromArray(type: Exclude<DType, 'string'>, values: readonly unknown[]): 
   return out;
 }
 
-export type { TensorData };
+export type { TensorData, GpuBufferOptions };

@@ -4,7 +4,8 @@ import { dataMatchesType } from '../ir/dtype.js';
 import type { TensorInfo } from '../ir/graph.js';
 import { Tensor, sizeOf } from '../ir/tensor.js';
 
-export function checkFeeds(feeds: unknown, inputs: readonly TensorInfo[]): Map<string, Tensor> {
+/** `cpuBackend`: the backend's name when it reads CPU tensors only (GPU-tensor feeds are refused, by name). */
+export function checkFeeds(feeds: unknown, inputs: readonly TensorInfo[], cpuBackend?: string): Map<string, Tensor> {
   if (typeof feeds !== 'object' || feeds === null) {
     throw new WebliteError('BAD_INPUT', `run: feeds must be an object mapping input names to Tensors, got ${String(feeds)}`);
   }
@@ -20,6 +21,13 @@ export function checkFeeds(feeds: unknown, inputs: readonly TensorInfo[]): Map<s
     const feed = given[info.name];
     if (feed === undefined) throw new WebliteError('BAD_INPUT', `run: missing input '${info.name}' (the model's inputs are ${expectedList})`);
     const tensor = asTensor(feed, info.name);
+    if (cpuBackend && tensor.location === 'gpu-buffer') {
+      throw new WebliteError(
+        'BAD_INPUT',
+        `run: input '${info.name}' is a GPU tensor (location 'gpu-buffer'), but this session runs on the ${cpuBackend} backend, which reads CPU tensors only; ` +
+          `pass 'await tensor.getData()' in a Tensor, or use the webgpu backend`,
+      );
+    }
     if (tensor.type !== info.type) {
       throw new WebliteError('BAD_INPUT', `run: input '${info.name}' must be ${info.type}, got ${tensor.type}`);
     }

@@ -7,7 +7,7 @@
 import { WebliteError } from '../../errors.js';
 
 /** GPUBufferUsage / GPUMapMode bits (fixed by the spec; Node has no such globals unless the embedder adds them). */
-export const BufferUsage = { MAP_READ: 0x0001, COPY_SRC: 0x0004, COPY_DST: 0x0008, UNIFORM: 0x0040, STORAGE: 0x0080 } as const;
+export const BufferUsage = { MAP_READ: 0x0001, COPY_SRC: 0x0004, COPY_DST: 0x0008, UNIFORM: 0x0040, STORAGE: 0x0080, QUERY_RESOLVE: 0x0200 } as const;
 export const MAP_READ_MODE = 0x0001;
 
 let injectedGpu: GPU | undefined;
@@ -67,16 +67,22 @@ export class GpuDevice {
   uncapturedError: string | undefined;
   private destroyed = false;
 
-  private constructor(readonly device: GPUDevice, readonly adapterReason: string) {
+  private readonly onError = (event: GPUUncapturedErrorEvent) => {
+    this.uncapturedError ??= event.error.message;
+  };
+
+  /** `owned`: created for this session, destroyed with it; a caller's device is only let go of. */
+  private constructor(readonly device: GPUDevice, readonly adapterReason: string, private readonly owned: boolean) {
     void device.lost.then((info) => {
       if (!this.destroyed) this.lostReason = `${info.reason ?? 'unknown'}: ${info.message || 'no message'}`;
     });
-    device.onuncapturederror = (event: GPUUncapturedErrorEvent) => {
-      this.uncapturedError ??= event.error.message;
-    };
+    // A listener, not `onuncapturederror`: sessions sharing a device must not replace each other's handler.
+    if (typeof device.addEventListener === 'function') device.addEventListener('uncapturederror', this.onError);
+    else device.onuncapturederror = this.onError;
   }
 
-  static async create(needs: DeviceNeeds): Promise<GpuDevice> {
+  static async create(needs: DeviceNeeds, external?: GPUDevice): Promise<GpuDevice> {
+    if (external) return GpuDevice.adopt(needs, external);
     const { adapter, reason } = await requestAdapter();
     if (!adapter) throw new WebliteError('BACKEND_UNAVAILABLE', reason);
     const requiredLimits: Record<string, number> = {};
@@ -88,8 +94,24 @@ export class GpuDevice {
     // Ask for more than the defaults only when needed; with symbolic dims ask for all the adapter has.
     if (needs.dynamic || needs.largestBuffer > DEFAULT_BINDING_SIZE) requiredLimits.maxStorageBufferBindingSize = binding;
     if (needs.dynamic || needs.largestBuffer > DEFAULT_BUFFER_SIZE) requiredLimits.maxBufferSize = buffer;
-    const device = await adapter.requestDevice({ requiredLimits, label: 'weblite' });
-    return new GpuDevice(device, reason);
+    // timestamp-query costs nothing until a pass asks for timestamps (profiling only).
+    const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+    const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'weblite' });
+    return new GpuDevice(device, reason, true);
+  }
+
+  /** A caller's device (SessionOptions.gpuDevice), shared with whatever else uses it; checked against the model's needs. */
+  private static adopt(needs: DeviceNeeds, device: GPUDevice): GpuDevice {
+    const allowed = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    if (needs.largestBuffer > allowed) {
+      throw new WebliteError('BAD_ARGUMENT', `webgpu: the model needs a ${needs.largestBuffer}-byte buffer; the given gpuDevice allows ${allowed} bytes per binding (request higher maxStorageBufferBindingSize / maxBufferSize limits)`);
+    }
+    return new GpuDevice(device, `WebGPU device supplied by the caller${device.label ? ` ('${device.label}')` : ''}`, false);
+  }
+
+  /** Whether passes can carry timestamp writes (the device has 'timestamp-query'). */
+  get timestamps(): boolean {
+    return this.device.features.has('timestamp-query');
   }
 
   get limits(): GPUSupportedLimits {
@@ -107,6 +129,18 @@ export class GpuDevice {
     }
   }
 
+  /**
+   * What a failure in the middle of a run means: a WebliteError stays as it is; anything else (a rejected mapAsync)
+   * becomes DEVICE_LOST when the device turns out to be lost — its `lost` promise may settle just after.
+   */
+  async explain(error: unknown): Promise<unknown> {
+    if (error instanceof WebliteError) return error;
+    await Promise.race([this.device.lost, new Promise((resolve) => setTimeout(resolve, 50))]);
+    await Promise.resolve();
+    if (this.lostReason) return new WebliteError('DEVICE_LOST', `webgpu: the GPU device was lost during the run (${this.lostReason}); create a new session`, { cause: error });
+    return error;
+  }
+
   createBuffer(size: number, usage: number, label: string): GPUBuffer {
     this.created.buffers++;
     return this.device.createBuffer({ size: Math.max(16, Math.ceil(size / 16) * 16), usage, label });
@@ -120,8 +154,11 @@ export class GpuDevice {
     return buffer;
   }
 
+  /** Destroys the device if this session created it; a caller's device stays usable by its other users. */
   destroy(): void {
+    if (this.destroyed) return;
     this.destroyed = true;
-    this.device.destroy();
+    if (typeof this.device.removeEventListener === 'function') this.device.removeEventListener('uncapturederror', this.onError);
+    if (this.owned) this.device.destroy();
   }
 }

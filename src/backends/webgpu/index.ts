@@ -15,16 +15,18 @@ import { WebliteError } from '../../errors.js';
 import type { Graph } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { sizeOf } from '../../ir/tensor.js';
-import type { Backend, CompiledModel, PlacementEntry, ProfileEntry } from '../../runtime/backend.js';
+import type { Backend, CompiledModel, OutputLocation, PlacementEntry, ProfileEntry } from '../../runtime/backend.js';
 import { log } from '../../runtime/env.js';
 import { GpuDevice, requestAdapter } from './device.js';
 import { type RunCounts, executePlan } from './execute.js';
+import { GpuTensors } from './gpu-tensors.js';
 import type { DerivedConstant, Lowering } from './lowering.js';
 import { LOWERINGS } from './lower/index.js';
 import { Plan, buildPlan } from './plan.js';
 import type { PipelineCache } from './shaders.js';
 import { planKey, shapeInputs, specializeGraph } from './specialize.js';
 import { toGpuWords } from './storage.js';
+import { GpuTimer } from './timestamps.js';
 
 export { setGpu } from './device.js';
 
@@ -37,8 +39,8 @@ export const webgpuBackend: Backend = {
     const { adapter, reason } = await requestAdapter();
     return { available: adapter !== undefined, reason };
   },
-  async compile(graph) {
-    return WebGpuModel.create(graph, LOWERINGS);
+  async compile(graph, options) {
+    return WebGpuModel.create(graph, LOWERINGS, options.gpuDevice);
   },
 };
 
@@ -57,6 +59,9 @@ export class WebGpuModel implements CompiledModel {
   private current: Plan | undefined;
   private readonly plans = new Map<string, Plan>();
   private readonly constants = new WeakMap<object, Map<string, GPUBuffer>>();
+  /** Every constant buffer, destroyed on release (on a caller's device they would otherwise outlive the session). */
+  private readonly constantBuffers: GPUBuffer[] = [];
+  private readonly gpuTensors: GpuTensors;
   private readonly pipelines: PipelineCache;
   private readonly shapeNames: string[];
   private runs = 0;
@@ -74,9 +79,11 @@ export class WebGpuModel implements CompiledModel {
   ) {
     this.pipelines = pipelines;
     this.shapeNames = shapeInputs(graph);
+    this.gpuTensors = new GpuTensors(gpu);
   }
 
-  static async create(graph: Graph, lowerings: readonly Lowering[]): Promise<WebGpuModel> {
+  /** `device`: the caller's GPUDevice to share (SessionOptions.gpuDevice); otherwise one is requested for this model. */
+  static async create(graph: Graph, lowerings: readonly Lowering[], device?: GPUDevice): Promise<WebGpuModel> {
     const firstDims = new Map(graph.inputs.map((name) => [name, (graph.tensor(name).dims ?? []).map((d) => (typeof d === 'number' ? d : 1))]));
     const dynamic = graph.inputs.some((name) => (graph.tensor(name).dims ?? []).some((d) => typeof d !== 'number'));
     const specialized = specializeGraph(graph, firstDims, new Map());
@@ -85,7 +92,7 @@ export class WebGpuModel implements CompiledModel {
       const dims = info.dims;
       if (dims && dims.every((d): d is number => typeof d === 'number')) largestBuffer = Math.max(largestBuffer, sizeOf(dims) * 4);
     }
-    const gpu = await GpuDevice.create({ largestBuffer, dynamic });
+    const gpu = await GpuDevice.create({ largestBuffer, dynamic }, device);
     // The WGSL sources load with the first compiled model, not with the backend's registration: `?raw` imports
     // need a bundler (or Vitest), and plain Node scripts that merely list backends must not trip over them.
     let model: WebGpuModel;
@@ -103,6 +110,11 @@ export class WebGpuModel implements CompiledModel {
     const onGpu = plan.placement.filter((p) => p.backend === 'webgpu').length;
     log('verbose', `webgpu: ${gpu.adapterReason}; ${onGpu}/${plan.placement.length} nodes on GPU kernels`);
     return model;
+  }
+
+  /** The device this model runs on: GPU-tensor feeds must live on it, GPU outputs do. */
+  get gpuDevice(): GPUDevice {
+    return this.gpu.device;
   }
 
   /** Where each node runs in the current plan (plans differ only where shape inputs were bound at run time). */
@@ -151,7 +163,7 @@ export class WebGpuModel implements CompiledModel {
         this.plans.delete(oldest);
       }
       this.plans.set(key, plan);
-      if (this.profiling) plan.profile = new Float64Array(plan.placement.length);
+      if (this.profiling) this.startProfile(plan);
     }
     return plan;
   }
@@ -170,53 +182,81 @@ export class WebGpuModel implements CompiledModel {
       const data = words instanceof Float32Array ? words : new Float32Array(words.buffer, words.byteOffset, words.length);
       buffer = this.gpu.uploadF32(data, derived ? purpose : `constant ${operand.dims.join('x')}`);
       entries.set(purpose, buffer);
+      this.constantBuffers.push(buffer);
     }
     return buffer;
   }
 
-  run(feeds: Map<string, Tensor>, outputs: readonly string[]): Promise<Map<string, Tensor>> {
-    const result = this.running.then(() => this.runNow(feeds, outputs));
+  run(feeds: Map<string, Tensor>, outputs: readonly string[], options: { outputLocation?: OutputLocation } = {}): Promise<Map<string, Tensor>> {
+    const result = this.running.then(() => this.runNow(feeds, outputs, options.outputLocation === 'gpu-buffer'));
     this.running = result.catch(() => undefined);
     return result;
   }
 
-  private async runNow(feeds: Map<string, Tensor>, outputs: readonly string[]): Promise<Map<string, Tensor>> {
+  private async runNow(feeds: Map<string, Tensor>, outputs: readonly string[], keepOnGpu: boolean): Promise<Map<string, Tensor>> {
     if (this.released) throw new WebliteError('RELEASED', 'run: the session was released');
     this.gpu.check();
+    await this.gpuTensors.checkFeeds(feeds);
     const dims = new Map(this.graph.inputs.map((name) => [name, feeds.get(name)!.dims]));
-    const plan = await this.planFor(dims, undefined, feeds);
-    this.current = plan;
-    const { results, counts } = await executePlan(plan, this.gpu, feeds, outputs);
-    this.gpu.check();
-    this.runs++;
-    this.lastRun = counts;
-    return results;
-  }
-
-  setProfiling(on: boolean): void {
-    this.profiling = on;
-    for (const plan of this.plans.values()) {
-      plan.profile = on ? new Float64Array(plan.placement.length) : plan.profile;
-      if (on) plan.profileRuns = 0;
+    try {
+      const plan = await this.planFor(dims, undefined, feeds);
+      this.current = plan;
+      const { results, counts } = await executePlan(plan, this.gpu, feeds, outputs, keepOnGpu ? this.gpuTensors : undefined);
+      this.gpu.check();
+      this.runs++;
+      this.lastRun = counts;
+      return results;
+    } catch (error) {
+      // A device lost mid-run rejects mapAsync with a DOMException: report it as what it is.
+      throw await this.gpu.explain(error);
     }
   }
 
-  /** Per-node wall time, each op submitted and awaited on its own while profiling (so totals include overhead). */
+  /** Profiling: GPU timestamps per node when the device has 'timestamp-query', else CPU wall time per step. */
+  setProfiling(on: boolean): void {
+    this.profiling = on;
+    for (const plan of this.plans.values()) {
+      if (on) this.startProfile(plan);
+      else {
+        plan.timer?.destroy();
+        plan.timer = undefined;
+      }
+    }
+  }
+
+  private startProfile(plan: Plan): void {
+    plan.profile = new Float64Array(plan.placement.length);
+    plan.profileRuns = 0;
+    plan.timer ??= GpuTimer.create(this.gpu, plan.ops);
+  }
+
+  /**
+   * Per-node totals. With timestamps: GPU time of each GPU node's pass ('gpu'), and the CPU time of each
+   * reference node ('cpu'). Without: each step submitted and awaited on its own, wall time (overhead included).
+   */
   takeProfile(): ProfileEntry[] {
     const entries: ProfileEntry[] = [];
     for (const plan of this.plans.values()) {
       const profile = plan.profile;
       if (!profile) continue;
-      plan.placement.forEach((p, i) => entries.push({ node: p.node, op: p.op, kernel: p.kernel, runs: plan.profileRuns, totalMs: profile[i]! }));
+      const timed = plan.timer !== undefined;
+      plan.placement.forEach((p, i) => {
+        const clock = timed && p.backend === 'webgpu' ? 'gpu' : 'cpu';
+        entries.push({ node: p.node, op: p.op, kernel: p.kernel, runs: plan.profileRuns, totalMs: profile[i]!, clock });
+      });
       plan.profile = undefined;
     }
     return entries;
   }
 
+  /** Destroys what this model created on the device (and the device itself unless it was the caller's). */
   release(): void {
     if (this.released) return;
     this.released = true;
+    for (const plan of this.plans.values()) plan.destroy();
     this.plans.clear();
+    for (const buffer of this.constantBuffers) buffer.destroy();
+    this.gpuTensors.release();
     this.gpu.destroy();
   }
 }

@@ -16,6 +16,7 @@ import { BufferUsage, type GpuDevice } from './device.js';
 import { type DerivedConstant, type Dispatch, type Lowering, type Operand, type Step, isGpuTensor, staticDims } from './lowering.js';
 import { assignBuffers, type BufferRequest } from './memory.js';
 import type { PipelineCache } from './shaders.js';
+import type { GpuTimer } from './timestamps.js';
 
 export interface PlanResources {
   gpu: GpuDevice;
@@ -61,6 +62,8 @@ export class Plan {
   /** Profiling: milliseconds per op, accumulated. */
   profile: Float64Array | undefined;
   profileRuns = 0;
+  /** Profiling with 'timestamp-query': GPU time per op (absent: CPU wall time per step). */
+  timer: GpuTimer | undefined;
 
   constructor(readonly graph: Graph) {}
 
@@ -70,6 +73,8 @@ export class Plan {
 
   destroy(): void {
     for (const buffer of this.ownBuffers) buffer.destroy();
+    this.timer?.destroy();
+    this.timer = undefined;
   }
 
   /** The GPU buffer holding a tensor, if it lives on the GPU. */
