@@ -33,10 +33,13 @@ import copyStrided from '../../../kernels-wgsl/movement/x32-copy-strided.wgsl?ra
 import gatherElements from '../../../kernels-wgsl/movement/x32-gather-elements.wgsl?raw';
 import gather from '../../../kernels-wgsl/movement/x32-gather.wgsl?raw';
 import pad from '../../../kernels-wgsl/movement/x32-pad.wgsl?raw';
+import instanceNorm from '../../../kernels-wgsl/normalization/f32-instancenorm-workgroup.wgsl?raw';
 import layernorm from '../../../kernels-wgsl/normalization/f32-layernorm-workgroup.wgsl?raw';
+import lrn from '../../../kernels-wgsl/normalization/f32-lrn-direct.wgsl?raw';
 import softmax from '../../../kernels-wgsl/normalization/f32-softmax-workgroup.wgsl?raw';
 import globalPool from '../../../kernels-wgsl/pool/f32-global-pool-workgroup.wgsl?raw';
 import pool2d from '../../../kernels-wgsl/pool/f32-pool2d-direct.wgsl?raw';
+import argExtreme from '../../../kernels-wgsl/reduce/f32-argextreme-workgroup.wgsl?raw';
 import reduce from '../../../kernels-wgsl/reduce/f32-reduce-workgroup.wgsl?raw';
 import resize2d from '../../../kernels-wgsl/resize/f32-resize-2d-taps.wgsl?raw';
 
@@ -62,10 +65,13 @@ export const WGSL_SOURCES: Readonly<Record<string, string>> = {
   'movement/x32-gather.wgsl': gather,
   'movement/x32-pad.wgsl': pad,
   'movement/x32-split-4.wgsl': split4,
+  'normalization/f32-instancenorm-workgroup.wgsl': instanceNorm,
   'normalization/f32-layernorm-workgroup.wgsl': layernorm,
+  'normalization/f32-lrn-direct.wgsl': lrn,
   'normalization/f32-softmax-workgroup.wgsl': softmax,
   'pool/f32-global-pool-workgroup.wgsl': globalPool,
   'pool/f32-pool2d-direct.wgsl': pool2d,
+  'reduce/f32-argextreme-workgroup.wgsl': argExtreme,
   'reduce/f32-reduce-workgroup.wgsl': reduce,
   'resize/f32-resize-2d-taps.wgsl': resize2d,
 };

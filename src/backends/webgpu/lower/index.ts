@@ -1,5 +1,6 @@
 /** Every webgpu lowering, in order of preference (the CPU reference takes whatever none supports). */
 import type { Lowering } from '../lowering.js';
+import { argExtremeLowering } from './argextreme.js';
 import { castLowering } from './cast.js';
 import { convLowering } from './conv.js';
 import { convTransposeLowering } from './conv-transpose.js';
@@ -7,6 +8,7 @@ import { binaryLowering, unaryLowering } from './elementwise.js';
 import { gatherLowering } from './gather.js';
 import { gemmLowering } from './gemm.js';
 import { aliasLowering, movementLowering } from './movement.js';
+import { instanceNormLowering, lrnLowering } from './instance-lrn.js';
 import { layerNormLowering, softmaxLowering } from './normalization.js';
 import { padLowering } from './pad.js';
 import { globalPoolLowering, poolLowering } from './pool.js';
@@ -32,4 +34,7 @@ export const LOWERINGS: readonly Lowering[] = [
   gatherLowering,
   whereLowering,
   castLowering,
+  instanceNormLowering,
+  lrnLowering,
+  argExtremeLowering,
 ];
