@@ -141,7 +141,8 @@ export class InferenceSession {
     try {
       results = await compiled.run(inputs, wanted, { outputLocation });
     } catch (error) {
-      if (!(isWebliteError(error) && error.code === 'DEVICE_LOST' && this.options.fallback === 'wasm' && this.backendName === 'webgpu')) throw error;
+      // Runs queued on the lost model all fail; the first starts the move, the others wait for it.
+      if (!(isWebliteError(error) && error.code === 'DEVICE_LOST' && this.options.fallback === 'wasm' && compiled.gpuDevice)) throw error;
       await (this.fallingBack ??= this.fallBackToWasm(error));
       return this.run(feeds, options);
     }
@@ -155,7 +156,8 @@ export class InferenceSession {
     this.compiled?.release();
     this.compiled = compiled;
     this.backendName = backend.name;
-    this.reason = `fell back to 'wasm' (fallback: 'wasm') after the WebGPU device was lost: ${lost.message}; wasm ${reason}; webgpu had been ${this.reason}`;
+    const probe = reason.replace(/^requested explicitly /, '');
+    this.reason = `fell back to 'wasm' ${probe} (fallback: 'wasm') after the WebGPU device was lost: ${lost.message}; webgpu had been ${this.reason}`;
     log('warning', this.reason);
   }
 
