@@ -6,9 +6,15 @@ import { gemmLowering, matmulLowering, pointwiseConvLowering } from './gemm.js';
 import { concatLowering, reshapeLowering } from './movement.js';
 import { convTransposeLowering, instanceNormLowering, reduceLowering, resizeLowering } from './more.js';
 import { globalPoolLowering, poolLowering } from './pool.js';
+import { qs8BinaryLowering, qs8ConvLowering, qs8GemmLowering, qs8PoolLowering, quantizeLowering } from './qs8.js';
 import { dynamicMatmulLowering, layerNormLowering, softmaxLowering, transposeLowering } from './transformer.js';
 
 export const LOWERINGS: readonly Lowering[] = [
+  qs8ConvLowering,
+  qs8GemmLowering,
+  qs8BinaryLowering,
+  qs8PoolLowering,
+  quantizeLowering,
   pointwiseConvLowering,
   convLowering,
   convTransposeLowering,

@@ -1,0 +1,182 @@
+/**
+ * Quantized graphs on the wasm backend's int8 kernels. Each case builds a QDQ graph (DequantizeLinear → op →
+ * QuantizeLinear, int8 weights and int32 biases as ONNX QDQ models store them), fuses it with fuse-qdq into QLinear
+ * ops and writes that to .wlm; the wasm backend (integer kernels) must then equal the reference backend (the
+ * integer references of ops/qlinear.ts) exactly, on odd sizes around the kernels' tiles. The float QDQ composition
+ * (reference backend on the unfused model) must agree within one quantization step.
+ */
+import { describe, expect, it } from 'vitest';
+import { importModel } from '../../src/convert/index.js';
+import { InferenceSession, Tensor } from '../../src/index.js';
+import { writeWlm } from '../../src/ir/wlm/write.js';
+import { fuseQdq } from '../../src/passes/quantize/qdq-fuse.js';
+import { type ModelSpec, type NodeSpec, buildModel } from '../helpers/onnx-builder.js';
+
+function ints(length: number, lo: number, hi: number, seed: number): number[] {
+  let s = seed >>> 0 || 1;
+  return Array.from({ length }, () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return lo + ((s >>> 0) % (hi - lo + 1));
+  });
+}
+
+const i8 = (dims: number[], seed: number, lo = -127, hi = 127) => new Tensor('int8', Int8Array.from(ints(dims.reduce((a, b) => a * b, 1), lo, hi, seed)), dims);
+const scalar = (v: number) => new Tensor('float32', Float32Array.of(v), []);
+const zp = (v: number) => new Tensor('int8', Int8Array.of(v), []);
+
+/** Q(DQ(…)) scaffolding for one quantized op; returns nodes and initializers. */
+class QdqBuilder {
+  nodes: NodeSpec[] = [];
+  init: Record<string, Tensor> = {};
+  private n = 0;
+
+  param(name: string, value: Tensor): string {
+    this.init[name] = value;
+    return name;
+  }
+
+  /** float x → int8 (scale, zp) → float: the activation grid every quantized op reads. */
+  qdq(x: string, scale: number, zeroPoint: number): string {
+    const k = this.n++;
+    const s = this.param(`s${k}`, scalar(scale));
+    const z = this.param(`z${k}`, zp(zeroPoint));
+    this.nodes.push({ op: 'QuantizeLinear', inputs: [x, s, z], outputs: [`q${k}`] });
+    this.nodes.push({ op: 'DequantizeLinear', inputs: [`q${k}`, s, z], outputs: [`dq${k}`] });
+    return `dq${k}`;
+  }
+
+  /** A weight as int8 constant + per-channel (axis) or per-tensor scales behind DequantizeLinear. */
+  weight(value: Tensor, scales: number[], axis: number): string {
+    const k = this.n++;
+    const w = this.param(`w${k}`, value);
+    const s = this.param(`ws${k}`, new Tensor('float32', Float32Array.from(scales), scales.length === 1 ? [] : [scales.length]));
+    const z = this.param(`wz${k}`, new Tensor('int8', new Int8Array(scales.length), scales.length === 1 ? [] : [scales.length]));
+    this.nodes.push({ op: 'DequantizeLinear', inputs: [w, s, z], outputs: [`dw${k}`], attrs: { axis } });
+    return `dw${k}`;
+  }
+
+  bias(values: number[], scales: number[]): string {
+    const k = this.n++;
+    const b = this.param(`b${k}`, new Tensor('int32', Int32Array.from(values), [values.length]));
+    const s = this.param(`bs${k}`, new Tensor('float32', Float32Array.from(scales), [scales.length]));
+    this.nodes.push({ op: 'DequantizeLinear', inputs: [b, s], outputs: [`db${k}`], attrs: { axis: 0 } });
+    return `db${k}`;
+  }
+}
+
+const f = (name: string, dims: number[]) => ({ name, type: 'float32' as const, dims });
+
+function randomInput(dims: number[], seed: number, scale: number): Tensor {
+  return new Tensor('float32', Float32Array.from(ints(dims.reduce((a, b) => a * b, 1), -140, 140, seed), (v) => v * scale), dims);
+}
+
+async function check(spec: ModelSpec, feeds: Record<string, Tensor>, wantKernels: string[]) {
+  const onnx = buildModel(spec);
+  const graph = importModel(onnx, { fileName: 'qdq.onnx' });
+  expect(fuseQdq.run(graph)).toBe(true);
+  const fused = writeWlm(graph);
+  const wasm = await InferenceSession.create(fused, { backend: 'wasm' });
+  const reference = await InferenceSession.create(fused, { backend: 'reference' });
+  const float = await InferenceSession.create(onnx, { backend: 'reference' });
+  const got = await wasm.run(feeds);
+  const want = await reference.run(feeds);
+  const approx = await float.run(feeds);
+  for (const [name, expected] of Object.entries(want)) {
+    expect(got[name]!.dims).toEqual(expected.dims);
+    const a = got[name]!.data as Float32Array;
+    const b = expected.data as Float32Array;
+    let bad = -1;
+    for (let i = 0; i < b.length && bad < 0; i++) if (a[i] !== b[i]) bad = i;
+    expect(bad, bad < 0 ? name : `${name}[${bad}]: wasm ${a[bad]} reference ${b[bad]}`).toBe(-1);
+    const c = approx[name]!.data as Float32Array;
+    for (let i = 0; i < b.length; i++) expect(Math.abs(b[i]! - c[i]!), `${name}[${i}] vs float QDQ`).toBeLessThanOrEqual(1.0001 * outputScale);
+  }
+  const kernels = wasm.placement.map((p) => p.kernel);
+  for (const k of wantKernels) expect(kernels, kernels.join(', ')).toContain(k);
+  await Promise.all([wasm.release(), reference.release(), float.release()]);
+}
+
+/** Every case dequantizes its int8 output with this scale, so one step of the output is this much. */
+const outputScale = 0.05;
+
+function convCase(x: number[], w: number[], attrs: Record<string, number | number[]>, seed: number): { spec: ModelSpec; feeds: Record<string, Tensor> } {
+  const b = new QdqBuilder();
+  const xs = 0.02;
+  const wScales = Array.from({ length: w[0]! }, (_, i) => 0.004 + 0.001 * (i % 5));
+  const input = b.qdq('x', xs, 3);
+  const weights = b.weight(i8(w, seed), wScales, 0);
+  const bias = b.bias(ints(w[0]!, -3000, 3000, seed + 1), wScales.map((s) => Math.fround(xs * s)));
+  b.nodes.push({ op: 'Conv', inputs: [input, weights, bias], outputs: ['c'], attrs });
+  const out = b.qdq('c', outputScale, -5);
+  b.nodes.push({ op: 'Identity', inputs: [out], outputs: ['y'] });
+  return { spec: { inputs: [f('x', x)], outputs: [f('y', [])], nodes: b.nodes, initializers: b.init }, feeds: { x: randomInput(x, seed + 2, xs) } };
+}
+
+describe('quantized ops on the wasm int8 kernels (exact vs the integer references)', () => {
+  it('1×1 conv (GEMM path), 19 → 13 channels, 5×7', async () => {
+    const { spec, feeds } = convCase([1, 19, 5, 7], [13, 19, 1, 1], {}, 11);
+    await check(spec, feeds, ['qs8-gemm-minmax-fp32-4x8c2s4-wasmsimd-dot16x2']);
+  });
+
+  it('3×3 conv, stride 2, asymmetric pads, 2 images, 5 → 9 channels', async () => {
+    const { spec, feeds } = convCase([2, 5, 9, 11], [9, 5, 3, 3], { strides: [2, 2], pads: [1, 0, 1, 2] }, 21);
+    await check(spec, feeds, ['qs8-igemm-minmax-fp32-4x8c2s4-wasmsimd-dot16x2']);
+  });
+
+  it('grouped conv (3 groups) with dilation', async () => {
+    const { spec, feeds } = convCase([1, 6, 8, 7], [9, 2, 3, 2], { group: 3, dilations: [2, 1], pads: [2, 1, 2, 0] }, 31);
+    await check(spec, feeds, ['qs8-igemm-minmax-fp32-4x8c2s4-wasmsimd-dot16x2']);
+  });
+
+  it('depthwise 3×3 (17 channels: one full tile of 16 and a remainder) and 5×5 stride 2', async () => {
+    const a = convCase([1, 17, 6, 9], [17, 1, 3, 3], { group: 17, pads: [1, 1, 1, 1] }, 41);
+    await check(a.spec, a.feeds, ['qs8-dwconv-minmax-fp32-up16c-wasmsimd-dot16x2']);
+    const b = convCase([1, 33, 11, 10], [33, 1, 5, 5], { group: 33, pads: [2, 2, 2, 2], strides: [2, 2] }, 43);
+    await check(b.spec, b.feeds, ['qs8-dwconv-minmax-fp32-up16c-wasmsimd-dot16x2']);
+  });
+
+  it('residual QLinearAdd, QLinearMul by a per-channel vector, average and global pooling, max pooling', async () => {
+    const b = new QdqBuilder();
+    const x = b.qdq('x', 0.03, 2);
+    const r = b.qdq('r', 0.02, -7);
+    b.nodes.push({ op: 'Add', inputs: [x, r], outputs: ['sum'] });
+    const sum = b.qdq('sum', 0.04, 1);
+    const gate = b.qdq('g', 0.01, -128);
+    b.nodes.push({ op: 'Mul', inputs: [sum, gate], outputs: ['prod'] });
+    const prod = b.qdq('prod', 0.03, 0);
+    b.nodes.push({ op: 'AveragePool', inputs: [prod], outputs: ['avg'], attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] } });
+    const avg = b.qdq('avg', outputScale, 4);
+    b.nodes.push({ op: 'MaxPool', inputs: [prod], outputs: ['max'], attrs: { kernel_shape: [2, 2], strides: [1, 2] } });
+    const max = b.qdq('max', 0.03, 0);
+    b.nodes.push({ op: 'GlobalAveragePool', inputs: [prod], outputs: ['gap'] });
+    const gap = b.qdq('gap', outputScale, -3);
+    b.nodes.push({ op: 'Identity', inputs: [avg], outputs: ['y'] }, { op: 'Identity', inputs: [max], outputs: ['m'] }, { op: 'Identity', inputs: [gap], outputs: ['z'] });
+    const dims = [1, 21, 7, 9];
+    await check(
+      { inputs: [f('x', dims), f('r', dims), f('g', [1, 21, 1, 1])], outputs: [f('y', []), f('m', []), f('z', [])], nodes: b.nodes, initializers: b.init },
+      { x: randomInput(dims, 1, 0.03), r: randomInput(dims, 2, 0.02), g: randomInput([1, 21, 1, 1], 3, 0.005) },
+      ['qs8-vbinary-minmax-fp32-16x-wasmsimd', 'qs8-avgpool-minmax-fp32-up16c-wasmsimd', 's8-maxpool-minmax-up16c-wasmsimd', 'qs8-global-avgpool-minmax-fp32-up16c-wasmsimd'],
+    );
+  });
+
+  it('fully connected (Gemm transB with int32 bias) and MatMul', async () => {
+    const b = new QdqBuilder();
+    const x = b.qdq('x', 0.02, -1);
+    const wScales = Array.from({ length: 11 }, (_, i) => 0.003 + 0.0005 * i);
+    const w = b.weight(i8([11, 37], 5), wScales, 0);
+    const bias = b.bias(ints(11, -2000, 2000, 6), wScales.map((s) => Math.fround(0.02 * s)));
+    b.nodes.push({ op: 'Gemm', inputs: [x, w, bias], outputs: ['g'], attrs: { transB: 1 } });
+    const g = b.qdq('g', outputScale, 2);
+    const m = b.weight(i8([37, 6], 7), [0.004], 1);
+    b.nodes.push({ op: 'MatMul', inputs: [x, m], outputs: ['mm'] });
+    const mm = b.qdq('mm', outputScale, -9);
+    b.nodes.push({ op: 'Identity', inputs: [g], outputs: ['y'] }, { op: 'Identity', inputs: [mm], outputs: ['z'] });
+    await check(
+      { inputs: [f('x', [5, 37])], outputs: [f('y', []), f('z', [])], nodes: b.nodes, initializers: b.init },
+      { x: randomInput([5, 37], 8, 0.02) },
+      ['qs8-gemm-minmax-fp32-4x8c2s4-wasmsimd-dot16x2'],
+    );
+  });
+});
