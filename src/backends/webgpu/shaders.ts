@@ -40,6 +40,8 @@ import softmax from '../../../kernels-wgsl/normalization/f32-softmax-workgroup.w
 import globalPool from '../../../kernels-wgsl/pool/f32-global-pool-workgroup.wgsl?raw';
 import pool2d from '../../../kernels-wgsl/pool/f32-pool2d-direct.wgsl?raw';
 import argExtreme from '../../../kernels-wgsl/reduce/f32-argextreme-workgroup.wgsl?raw';
+import dequantize from '../../../kernels-wgsl/quantize/f32-dequantize-linear.wgsl?raw';
+import quantize from '../../../kernels-wgsl/quantize/f32-quantize-linear.wgsl?raw';
 import reduce from '../../../kernels-wgsl/reduce/f32-reduce-workgroup.wgsl?raw';
 import resize2d from '../../../kernels-wgsl/resize/f32-resize-2d-taps.wgsl?raw';
 
@@ -71,6 +73,8 @@ export const WGSL_SOURCES: Readonly<Record<string, string>> = {
   'normalization/f32-softmax-workgroup.wgsl': softmax,
   'pool/f32-global-pool-workgroup.wgsl': globalPool,
   'pool/f32-pool2d-direct.wgsl': pool2d,
+  'quantize/f32-dequantize-linear.wgsl': dequantize,
+  'quantize/f32-quantize-linear.wgsl': quantize,
   'reduce/f32-argextreme-workgroup.wgsl': argExtreme,
   'reduce/f32-reduce-workgroup.wgsl': reduce,
   'resize/f32-resize-2d-taps.wgsl': resize2d,

@@ -12,6 +12,7 @@ import { instanceNormLowering, lrnLowering } from './instance-lrn.js';
 import { layerNormLowering, softmaxLowering } from './normalization.js';
 import { padLowering } from './pad.js';
 import { globalPoolLowering, poolLowering } from './pool.js';
+import { quantizeLowering } from './quantize.js';
 import { reduceLowering } from './reduce.js';
 import { resizeLowering } from './resize.js';
 import { whereLowering } from './where.js';
@@ -37,4 +38,5 @@ export const LOWERINGS: readonly Lowering[] = [
   instanceNormLowering,
   lrnLowering,
   argExtremeLowering,
+  quantizeLowering,
 ];
