@@ -5,8 +5,8 @@
  * so. float16 scales or inputs, int32 DequantizeLinear inputs (beyond f32's exact integers) and blocked
  * quantization stay on the CPU reference.
  */
-import type { Graph, Node } from '../../../ir/graph.js';
 import type { DType } from '../../../ir/dtype.js';
+import type { Graph, Node } from '../../../ir/graph.js';
 import { QUANTIZED_RANGES } from '../../../ir/reference/quantize.js';
 import { sizeOf } from '../../../ir/tensor.js';
 import { type Lowering, isGpuTensor, staticDims } from '../lowering.js';
@@ -51,7 +51,7 @@ export const quantizeLowering: Lowering = {
     const size = sizeOf(ctx.dims(p.x));
     const quantize = node.op === 'QuantizeLinear';
     const file = quantize ? QUANTIZE_KERNEL : DEQUANTIZE_KERNEL;
-    const constants = quantize ? { LOW: p.range[0], HIGH: p.range[1] } : {};
+    const constants: Record<string, number> = quantize ? { LOW: p.range[0], HIGH: p.range[1] } : {};
     return {
       kind: 'gpu',
       kernel: `${file} ${NOTE.replace('int', p.quantized)}`,
