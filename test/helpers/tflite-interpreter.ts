@@ -23,7 +23,7 @@ interface RunnerTensor {
   data(): Int8Array | Uint8Array | Int16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
 }
 
-interface ModelRunner {
+export interface ModelRunner {
   getInputs(): RunnerTensor[];
   getOutputs(): RunnerTensor[];
   infer(): boolean;
@@ -64,6 +64,12 @@ const TYPES: Record<string, DType> = {
 export interface TfliteResult {
   name: string;
   tensor: Tensor;
+}
+
+/** A loaded interpreter for repeated runs (benchmarks): set inputs, `infer()`, read outputs; `cleanUp()` at the end. */
+export async function loadTflite(model: Uint8Array, threads = 1): Promise<ModelRunner> {
+  const buffer = model.buffer.slice(model.byteOffset, model.byteOffset + model.byteLength) as ArrayBuffer;
+  return (await tflite().loadTFLiteModel(buffer, { numThreads: threads })).modelRunner;
 }
 
 /** Runs `model` on the TFLite interpreter (one thread) with inputs in the model's input order. */

@@ -8,7 +8,6 @@
  * Every kernel matches the op's reference bit for bit (test/backends/wasm-qs8.test.ts).
  */
 import type { Graph, Node } from '../../../ir/graph.js';
-import { roundHalfToEven } from '../../../ir/reference/elementwise-cast.js';
 import type { Tensor } from '../../../ir/tensor.js';
 import { window2d } from '../../../ir/window.js';
 import { type Lowering, type LoweringContext, staticDims } from '../lowering.js';
@@ -380,6 +379,34 @@ function quantizeParts(node: Node, graph: Graph) {
   return ok ? { x: x!, y, params, size: dims.reduce((p, d) => p * d, 1), from: from!, to: to! } : undefined;
 }
 
+/**
+ * round-half-even for |v| < 2^51 through float64 arithmetic: adding and subtracting 1.5·2^52 leaves the nearest
+ * integer (ties to even, the FPU's rounding); the same result as roundHalfToEven, without a call.
+ */
+const MAGIC = 6755399441055744;
+
+// One function per dtype pair keeps each loop monomorphic (V8 specialises element access per call site).
+function dequantizeS8(x: Int8Array, y: Float32Array, zeroPoint: number, scale: number): void {
+  for (let i = 0; i < x.length; i++) y[i] = (x[i]! - zeroPoint) * scale;
+}
+function dequantizeU8(x: Uint8Array, y: Float32Array, zeroPoint: number, scale: number): void {
+  for (let i = 0; i < x.length; i++) y[i] = (x[i]! - zeroPoint) * scale;
+}
+function quantizeS8(x: Float32Array, y: Int8Array, zeroPoint: number, scale: number): void {
+  for (let i = 0; i < x.length; i++) {
+    const q = f32(x[i]! / scale);
+    const v = (q === q ? q + MAGIC - MAGIC : 0) + zeroPoint; // NaN → the zero point, as the reference
+    y[i] = v < -128 ? -128 : v > 127 ? 127 : v;
+  }
+}
+function quantizeU8(x: Float32Array, y: Uint8Array, zeroPoint: number, scale: number): void {
+  for (let i = 0; i < x.length; i++) {
+    const q = f32(x[i]! / scale);
+    const v = (q === q ? q + MAGIC - MAGIC : 0) + zeroPoint;
+    y[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+  }
+}
+
 export const quantizeLowering: Lowering = {
   name: 'ts-quantize',
   requires: [],
@@ -390,32 +417,23 @@ export const quantizeLowering: Lowering = {
     const { scale, zeroPoint } = p.params;
     const xPtr = ctx.ptr(p.x);
     const yPtr = ctx.ptr(p.y);
-    const view = (type: string, ptr: number) => {
-      const buffer = ctx.heap.kernels.memory.buffer;
-      return type === 'int8' ? new Int8Array(buffer, ptr, p.size) : type === 'uint8' ? new Uint8Array(buffer, ptr, p.size) : new Float32Array(buffer, ptr, p.size);
-    };
+    const memory = ctx.heap.kernels.memory;
+    const n = p.size;
     if (node.op === 'DequantizeLinear') {
+      const signed = p.from === 'int8';
       return {
-        kernel: `ts/dequantize-${p.from === 'int8' ? 's8' : 'u8'}-f32`,
-        run() {
-          const x = view(p.from, xPtr);
-          const y = view('float32', yPtr);
-          for (let i = 0; i < p.size; i++) y[i] = (x[i]! - zeroPoint) * scale;
-        },
+        kernel: `ts/dequantize-${signed ? 's8' : 'u8'}-f32`,
+        run: signed
+          ? () => dequantizeS8(new Int8Array(memory.buffer, xPtr, n), new Float32Array(memory.buffer, yPtr, n), zeroPoint, scale)
+          : () => dequantizeU8(new Uint8Array(memory.buffer, xPtr, n), new Float32Array(memory.buffer, yPtr, n), zeroPoint, scale),
       };
     }
-    const [lo, hi] = p.to === 'int8' ? [-128, 127] : [0, 255];
+    const signed = p.to === 'int8';
     return {
-      kernel: `ts/quantize-f32-${p.to === 'int8' ? 's8' : 'u8'}`,
-      run() {
-        const x = view('float32', xPtr);
-        const y = view(p.to, yPtr);
-        for (let i = 0; i < p.size; i++) {
-          const q = f32(x[i]! / scale);
-          const v = (q === q ? roundHalfToEven(q) : 0) + zeroPoint;
-          y[i] = v < lo ? lo : v > hi ? hi : v;
-        }
-      },
+      kernel: `ts/quantize-f32-${signed ? 's8' : 'u8'}`,
+      run: signed
+        ? () => quantizeS8(new Float32Array(memory.buffer, xPtr, n), new Int8Array(memory.buffer, yPtr, n), zeroPoint, scale)
+        : () => quantizeU8(new Float32Array(memory.buffer, xPtr, n), new Uint8Array(memory.buffer, yPtr, n), zeroPoint, scale),
     };
   },
 };
