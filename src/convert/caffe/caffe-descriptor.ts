@@ -60,9 +60,22 @@ const layerParameterFields: Record<string, FieldEntry> = {
   slice_param: [126, 'SliceParameter'],
   tanh_param: [127, 'TanHParameter'],
   // The SSD fork's layers.
+  argmax_param: [103, 'ArgMaxParameter'],
+  crop_param: [144, 'CropParameter'],
+  log_param: [134, 'LogParameter'],
+  mvn_param: [120, 'MVNParameter'],
+  reduction_param: [136, 'ReductionParameter'],
+  threshold_param: [128, 'ThresholdParameter'],
+  tile_param: [138, 'TileParameter'],
   permute_param: [202, 'PermuteParameter'],
   prior_box_param: [203, 'PriorBoxParameter'],
   norm_param: [206, 'NormalizeParameter'],
+  // Forks' layers (DeepLab/PSPNet Interp, ShuffleNet's ShuffleChannel, Swish). Their numbers clash between forks
+  // (DeepLab's interp_param is 143, BVLC's input_param), and only the text parser meets them: weights are decoded
+  // with WeightsNetParameter, which skips every layer parameter. So they sit at numbers no fork uses.
+  interp_param: [10143, 'InterpParameter'],
+  shuffle_channel_param: [10164, 'ShuffleChannelParameter'],
+  swish_param: [10165, 'SwishParameter'],
 };
 
 /** The old (V1) layer message: an enum type and its own field numbers. */
@@ -79,6 +92,7 @@ const v1LayerParameterFields: Record<string, FieldEntry> = {
   blobs_lr: [7, 'float', REPEATED],
   weight_decay: [8, 'float', REPEATED],
   loss_weight: [35, 'float', REPEATED],
+  argmax_param: [23, 'ArgMaxParameter'],
   concat_param: [9, 'ConcatParameter'],
   convolution_param: [10, 'ConvolutionParameter'],
   dropout_param: [12, 'DropoutParameter'],
@@ -86,6 +100,7 @@ const v1LayerParameterFields: Record<string, FieldEntry> = {
   exp_param: [41, 'ExpParameter'],
   inner_product_param: [17, 'InnerProductParameter'],
   lrn_param: [18, 'LRNParameter'],
+  mvn_param: [34, 'MVNParameter'],
   pooling_param: [19, 'PoolingParameter'],
   power_param: [21, 'PowerParameter'],
   relu_param: [30, 'ReLUParameter'],
@@ -93,6 +108,7 @@ const v1LayerParameterFields: Record<string, FieldEntry> = {
   softmax_param: [39, 'SoftmaxParameter'],
   slice_param: [31, 'SliceParameter'],
   tanh_param: [37, 'TanHParameter'],
+  threshold_param: [25, 'ThresholdParameter'],
 };
 
 const engine = enumeration({ DEFAULT: 0, CAFFE: 1, CUDNN: 2 });
@@ -264,6 +280,31 @@ export const caffeDescriptor = {
           channel_shared: [3, 'bool'],
           eps: [4, 'float'],
         }),
+        ArgMaxParameter: message({ out_max_val: [1, 'bool'], top_k: [2, 'uint32'], axis: [3, 'int32'] }),
+        CropParameter: message({ axis: [1, 'int32'], offset: [2, 'uint32', REPEATED] }),
+        LogParameter: message({ base: [1, 'float'], scale: [2, 'float'], shift: [3, 'float'] }),
+        MVNParameter: message({ normalize_variance: [1, 'bool'], across_channels: [2, 'bool'], eps: [3, 'float'] }),
+        ReductionParameter: message(
+          { operation: [1, 'ReductionOp'], axis: [2, 'int32'], coeff: [3, 'float'] },
+          { ReductionOp: enumeration({ SUM: 1, ASUM: 2, SUMSQ: 3, MEAN: 4 }) },
+        ),
+        ThresholdParameter: message({ threshold: [1, 'float'] }),
+        TileParameter: message({ axis: [1, 'int32'], tiles: [2, 'int32'] }),
+        InterpParameter: message({
+          height: [1, 'int32'],
+          width: [2, 'int32'],
+          zoom_factor: [3, 'int32'],
+          shrink_factor: [4, 'int32'],
+          pad_beg: [5, 'int32'],
+          pad_end: [6, 'int32'],
+        }),
+        ShuffleChannelParameter: message({ group: [1, 'uint32'] }),
+        SwishParameter: message({ beta: [1, 'float'] }),
+        // What decodeWeights reads of a .caffemodel: layer names and blobs, in both layer forms; everything else
+        // (parameters, whose numbers differ between forks) is skipped unread.
+        WeightsNetParameter: message({ layer: [100, 'WeightsLayer', REPEATED], layers: [2, 'WeightsV1Layer', REPEATED] }),
+        WeightsLayer: message({ name: [1, 'string'], blobs: [7, 'BlobProto', REPEATED] }),
+        WeightsV1Layer: message({ name: [4, 'string'], blobs: [6, 'BlobProto', REPEATED] }),
         PriorBoxParameter: message(
           {
             min_size: [1, 'float', REPEATED],

@@ -48,7 +48,7 @@ interface DecodedNet {
 export function decodeWeights(bytes: Uint8Array, fileName: string): Map<string, BlobProto[]> {
   let net: DecodedNet;
   try {
-    net = caffeType('NetParameter').decode(bytes) as unknown as DecodedNet;
+    net = caffeType('WeightsNetParameter').decode(bytes) as unknown as DecodedNet;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new WebliteError('BAD_MODEL', `${fileName}: not a valid Caffe NetParameter (${reason})`, { cause: error });

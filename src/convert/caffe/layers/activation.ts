@@ -1,4 +1,4 @@
-/** Elementwise layers: ReLU, PReLU, Sigmoid, TanH, ELU, AbsVal, BNLL, Clip, Power, Exp, Dropout. */
+/** Elementwise layers: ReLU, ReLU6, PReLU, Sigmoid, TanH, ELU, AbsVal, BNLL, Clip, Power, Exp, Log, Threshold, Swish, Mish, Dropout. */
 import type { OpType } from '../../../ir/ops.js';
 import { Tensor } from '../../../ir/tensor.js';
 import type { LayerContext } from '../builder.js';
@@ -81,4 +81,52 @@ export function exp(ctx: LayerContext): void {
   if (shift !== 0) steps.push(['Add', shift]);
   const exponent = steps.length === 0 ? ctx.inputs[0]! : scalarSteps(ctx, ctx.inputs[0]!, steps, ctx.temp('exponent'));
   ctx.node('Exp', [exponent], [ctx.outputs[0]!], {}, steps.length === 0 ? undefined : 'exp');
+}
+
+/** y = log_base(shift + scale·x) = ln(shift + scale·x) / ln(base); base −1 means e. */
+export function log(ctx: LayerContext): void {
+  const p = ctx.param<ScalarParameters>('log');
+  const base = (p.base as number | undefined) ?? -1;
+  if (base !== -1 && !(base > 0 && base !== 1)) throw ctx.fail(`base must be positive and not 1 (or -1 for e), got ${base}`);
+  const scale = (p.scale as number | undefined) ?? 1;
+  const shift = (p.shift as number | undefined) ?? 0;
+  const steps: [OpType, number][] = [];
+  if (scale !== 1) steps.push(['Mul', scale]);
+  if (shift !== 0) steps.push(['Add', shift]);
+  const argument = steps.length === 0 ? ctx.inputs[0]! : scalarSteps(ctx, ctx.inputs[0]!, steps, ctx.temp('argument'));
+  if (base === -1) {
+    ctx.node('Log', [argument], [ctx.outputs[0]!], {}, steps.length === 0 ? undefined : 'log');
+    return;
+  }
+  const natural = ctx.node('Log', [argument], [ctx.temp('ln')], {}, 'log')[0]!;
+  ctx.node('Mul', [natural, scalar(ctx, 'inverse_ln_base', 1 / Math.log(base))], [ctx.outputs[0]!], {}, 'base');
+}
+
+/** y = 1 where x > threshold, else 0 (strictly greater, as Caffe). */
+export function threshold(ctx: LayerContext): void {
+  const limit = (ctx.param<ScalarParameters>('threshold').threshold as number | undefined) ?? 0;
+  const above = ctx.node('Greater', [ctx.inputs[0]!, scalar(ctx, 'threshold', limit)], [ctx.temp('above')], {}, 'compare')[0]!;
+  ctx.node('Cast', [above], [ctx.outputs[0]!], { to: 'float32' });
+}
+
+/** ReLU6 (OpenCV, MobileNet forks): min(max(x, 0), 6). */
+export function relu6(ctx: LayerContext): void {
+  ctx.node('Clip', [ctx.inputs[0]!, scalar(ctx, 'min', 0), scalar(ctx, 'max', 6)], [ctx.outputs[0]!]);
+}
+
+/** Swish: x · sigmoid(β·x), β from swish_param (default 1). */
+export function swish(ctx: LayerContext): void {
+  const beta = (ctx.param<ScalarParameters>('swish').beta as number | undefined) ?? 1;
+  const x = ctx.inputs[0]!;
+  const scaled = beta === 1 ? x : ctx.node('Mul', [x, scalar(ctx, 'beta', beta)], [ctx.temp('scaled')], {}, 'beta')[0]!;
+  const gate = ctx.node('Sigmoid', [scaled], [ctx.temp('gate')], {}, 'sigmoid')[0]!;
+  ctx.node('Mul', [x, gate], [ctx.outputs[0]!]);
+}
+
+/** Mish: x · tanh(softplus(x)). */
+export function mish(ctx: LayerContext): void {
+  const x = ctx.inputs[0]!;
+  const softplus = ctx.node('Softplus', [x], [ctx.temp('softplus')], {}, 'softplus')[0]!;
+  const gate = ctx.node('Tanh', [softplus], [ctx.temp('gate')], {}, 'tanh')[0]!;
+  ctx.node('Mul', [x, gate], [ctx.outputs[0]!]);
 }

@@ -1,8 +1,10 @@
 /** The Caffe layer types weblite converts: bottom/top counts and the converter of each (V2 type names). */
 import type { LayerContext } from '../builder.js';
-import { clip, elu, exp, power, prelu, relu, unary } from './activation.js';
-import { batchNorm, lrn, normalize, scaleOrBias } from './normalization.js';
+import { clip, elu, exp, log, mish, power, prelu, relu, relu6, swish, threshold, unary } from './activation.js';
+import { batchNorm, lrn, mvn, normalize, scaleOrBias } from './normalization.js';
 import { priorBox } from './prior-box.js';
+import { argMax, reduction } from './reduce.js';
+import { crop, interp, shuffleChannel, tile } from './resample.js';
 import { concat, eltwise, flatten, permute, reshape, slice, softmax, split } from './structure.js';
 import { convolution, innerProduct, pooling } from './vision.js';
 
@@ -21,6 +23,7 @@ export const LAYERS: Record<string, LayerSpec> = {
   InnerProduct: one(innerProduct),
   Pooling: one(pooling),
   ReLU: one(relu),
+  ReLU6: one(relu6),
   PReLU: one(prelu),
   ELU: one(elu),
   Sigmoid: one(unary('Sigmoid')),
@@ -30,12 +33,17 @@ export const LAYERS: Record<string, LayerSpec> = {
   Clip: one(clip),
   Power: one(power),
   Exp: one(exp),
+  Log: one(log),
+  Threshold: one(threshold),
+  Swish: one(swish),
+  Mish: one(mish),
   Dropout: one(unary('Identity')),
   BatchNorm: one(batchNorm),
   Scale: { bottoms: [1, 2], tops: [1, 1], convert: (ctx) => scaleOrBias(ctx, 'scale') },
   Bias: { bottoms: [1, 2], tops: [1, 1], convert: (ctx) => scaleOrBias(ctx, 'bias') },
   LRN: one(lrn),
   Normalize: one(normalize),
+  MVN: one(mvn),
   Eltwise: { bottoms: [2, Infinity], tops: [1, 1], convert: eltwise },
   Concat: { bottoms: [1, Infinity], tops: [1, 1], convert: concat },
   Slice: { bottoms: [1, 1], tops: [1, Infinity], convert: slice },
@@ -44,6 +52,12 @@ export const LAYERS: Record<string, LayerSpec> = {
   Reshape: one(reshape),
   Permute: one(permute),
   Softmax: one(softmax),
+  Crop: { bottoms: [2, 2], tops: [1, 1], convert: crop },
+  Interp: { bottoms: [1, 2], tops: [1, 1], convert: interp },
+  ShuffleChannel: one(shuffleChannel),
+  Tile: one(tile),
+  Reduction: one(reduction),
+  ArgMax: one(argMax),
   PriorBox: { bottoms: [2, 2], tops: [1, 1], convert: priorBox },
   // Silence only consumes blobs (it keeps them from being net outputs).
   Silence: { bottoms: [1, Infinity], tops: [0, 0], convert: () => {} },

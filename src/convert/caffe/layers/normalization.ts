@@ -167,3 +167,27 @@ export function mergeScaleIntoBatchNorm(graph: Graph): void {
   }
   graph.nodes = graph.nodes.filter((node) => !removed.has(node));
 }
+
+/**
+ * MVN: x − mean, divided by (std + ε) with normalize_variance (Caffe adds ε to the standard deviation, not to the
+ * variance). Statistics per sample over C, H, W with across_channels, else per channel over H, W.
+ */
+export function mvn(ctx: LayerContext): void {
+  const p = ctx.param<ScalarParameters>('mvn');
+  const rank = ctx.dims(0).length;
+  const acrossChannels = (p.across_channels as boolean | undefined) ?? false;
+  if (rank < (acrossChannels ? 2 : 3)) throw ctx.fail(`MVN needs an input of rank ≥ ${acrossChannels ? 2 : 3}, got [${ctx.dims(0)}]`);
+  const axes = ctx.int64s('axes', Array.from({ length: rank - (acrossChannels ? 1 : 2) }, (_, i) => i + (acrossChannels ? 1 : 2)));
+  const x = ctx.inputs[0]!;
+  const mean = ctx.node('ReduceMean', [x, axes], [ctx.temp('mean')], { keepdims: 1 }, 'mean')[0]!;
+  if (!((p.normalize_variance as boolean | undefined) ?? true)) {
+    ctx.node('Sub', [x, mean], [ctx.outputs[0]!]);
+    return;
+  }
+  const centered = ctx.node('Sub', [x, mean], [ctx.temp('centered')], {}, 'center')[0]!;
+  const squared = ctx.node('Mul', [centered, centered], [ctx.temp('squared')], {}, 'square')[0]!;
+  const variance = ctx.node('ReduceMean', [squared, axes], [ctx.temp('variance')], { keepdims: 1 }, 'variance')[0]!;
+  const deviation = ctx.node('Sqrt', [variance], [ctx.temp('deviation')], {}, 'sqrt')[0]!;
+  const denominator = scalarSteps(ctx, deviation, [['Add', (p.eps as number | undefined) ?? 1e-9]], ctx.temp('denominator'));
+  ctx.node('Div', [centered, denominator], [ctx.outputs[0]!], {}, 'normalize');
+}
