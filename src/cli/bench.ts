@@ -6,6 +6,8 @@ import { WebliteError } from '../errors.js';
 import { InferenceSession } from '../runtime/session.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatBytes } from './format.js';
+import { provideWebGpu } from './node-webgpu.js';
+import { formatProfile } from './profile-format.js';
 import { openSession, printedHelp } from './model-files.js';
 import { readNpy } from './npy.js';
 
@@ -21,7 +23,8 @@ options:
   --loops <L>             timed runs (default 10)
   -i, --input name=f.npy  use this input instead of random data (repeatable)
   --golden name=f.npy     compare output 'name' with this golden output: max abs error, cosine similarity
-  --profile               per-node time profile (top 25 nodes and totals per op)
+  --profile               per-node time profile (top 25 nodes and totals per kernel); webgpu: GPU time per node
+                          from timestamp-query when the adapter has it, else CPU-side time with a caveat
   --weights <file>        Caffe: the .caffemodel for a deploy.prototxt (default: next to it)
   -h, --help              this help`;
 
@@ -50,6 +53,7 @@ export async function bench(args: string[]): Promise<void> {
   const path = positionals[0]!;
   const rssBefore = process.memoryUsage().rss;
   const createStart = performance.now();
+  await provideWebGpu(values.backend);
   const session = await openSession(path, { ...values, threads: values.threads ? Number(values.threads) : undefined });
   const createMs = performance.now() - createStart;
   const feeds = syntheticFeeds(session);
@@ -79,7 +83,7 @@ export async function bench(args: string[]): Promise<void> {
     if (!got) throw new WebliteError('BAD_ARGUMENT', `--golden ${name}: the model has no output '${name}'`);
     console.log(`accuracy ${name}: ${accuracy(got, golden)}`);
   }
-  if (profile.length > 0) printProfile(profile, loops);
+  if (profile.length > 0) for (const line of formatProfile(profile, loops, session.backend)) console.log(line);
   await session.release();
 }
 
@@ -115,18 +119,6 @@ function accuracy(got: Tensor, want: Tensor): string {
     nb += Number(b[i]) ** 2;
   }
   return `max abs error ${maxAbs.toExponential(3)}, cosine similarity ${(dot / Math.sqrt(na * nb)).toFixed(7)}`;
-}
-
-function printProfile(profile: ReturnType<InferenceSession['endProfiling']>, loops: number): void {
-  const total = profile.reduce((s, e) => s + e.totalMs, 0);
-  console.log(`profile (per run, CPU wall time per step; ${loops} runs):`);
-  for (const e of profile.slice(0, 25)) {
-    console.log(`  ${(e.totalMs / loops).toFixed(3).padStart(9)} ms  ${((100 * e.totalMs) / total).toFixed(1).padStart(5)}%  ${e.op.padEnd(18)} ${e.kernel.padEnd(40)} ${e.node}`);
-  }
-  const byKernel = new Map<string, number>();
-  for (const e of profile) byKernel.set(e.kernel.replace(/^reference\/.*/, 'reference/*'), (byKernel.get(e.kernel.replace(/^reference\/.*/, 'reference/*')) ?? 0) + e.totalMs);
-  console.log('by kernel:');
-  for (const [kernel, ms] of [...byKernel].sort((a, b) => b[1] - a[1])) console.log(`  ${(ms / loops).toFixed(3).padStart(9)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${kernel}`);
 }
 
 function syntheticFeeds(session: InferenceSession): Record<string, Tensor> {

@@ -215,13 +215,7 @@ export class WebGpuModel implements CompiledModel {
   /** Profiling: GPU timestamps per node when the device has 'timestamp-query', else CPU wall time per step. */
   setProfiling(on: boolean): void {
     this.profiling = on;
-    for (const plan of this.plans.values()) {
-      if (on) this.startProfile(plan);
-      else {
-        plan.timer?.destroy();
-        plan.timer = undefined;
-      }
-    }
+    if (on) for (const plan of this.plans.values()) this.startProfile(plan);
   }
 
   private startProfile(plan: Plan): void {
@@ -245,6 +239,8 @@ export class WebGpuModel implements CompiledModel {
         entries.push({ node: p.node, op: p.op, kernel: p.kernel, runs: plan.profileRuns, totalMs: profile[i]!, clock });
       });
       plan.profile = undefined;
+      plan.timer?.destroy();
+      plan.timer = undefined;
     }
     return entries;
   }
