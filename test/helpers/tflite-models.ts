@@ -75,3 +75,12 @@ export function maxDifference(a: Tensor, b: Tensor): number {
   for (let i = 0; i < x.length; i++) max = Math.max(max, Math.abs(x[i]! - y[i]!));
   return max;
 }
+
+/** Fraction of elements of two integer tensors that differ by at most one quantization step. */
+export function withinOneStep(a: Tensor, b: Tensor): number {
+  const x = a.data as ArrayLike<number>;
+  const y = b.data as ArrayLike<number>;
+  let within = 0;
+  for (let i = 0; i < y.length; i++) if (Math.abs(x[i]! - y[i]!) <= 1) within++;
+  return within / y.length;
+}
