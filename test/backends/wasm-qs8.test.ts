@@ -179,4 +179,21 @@ describe('quantized ops on the wasm int8 kernels (exact vs the integer reference
       ['qs8-gemm-minmax-fp32-4x8c2s4-wasmsimd-dot16x2'],
     );
   });
+
+  it('Concat and Reshape of int8 tensors with shared parameters move bytes (no requantization)', async () => {
+    const b = new QdqBuilder();
+    const x = b.qdq('x', outputScale, 3);
+    const r = b.qdq('r', outputScale, 3);
+    b.nodes.push({ op: 'Concat', inputs: [x, r], outputs: ['cat'], attrs: { axis: 1 } });
+    const cat = b.qdq('cat', outputScale, 3);
+    const shape = b.param('shape', new Tensor('int64', BigInt64Array.from([1n, -1n]), [2]));
+    b.nodes.push({ op: 'Reshape', inputs: [cat, shape], outputs: ['flat'] });
+    const flat = b.qdq('flat', outputScale, 3);
+    b.nodes.push({ op: 'Identity', inputs: [flat], outputs: ['y'] });
+    await check(
+      { inputs: [f('x', [1, 5, 3, 7]), f('r', [1, 2, 3, 7])], outputs: [f('y', [])], nodes: b.nodes, initializers: b.init },
+      { x: randomInput([1, 5, 3, 7], 4, outputScale), r: randomInput([1, 2, 3, 7], 5, outputScale) },
+      ['ts/concat-memcpy-x8', 'ts/copy-x8'],
+    );
+  });
 });

@@ -3,6 +3,7 @@
  * whose `supports` accepts a node wins, and the reference fallback takes the rest — every choice is visible in
  * `session.placement`.
  */
+import type { DType } from '../../ir/dtype.js';
 import type { Graph, Node } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
 import type { Layout } from '../../passes/layout.js';
@@ -60,4 +61,11 @@ export function staticDims(graph: Graph, name: string): number[] | undefined {
 
 export function isFloat32(graph: Graph, name: string): boolean {
   return graph.tensors.get(name)?.type === 'float32';
+}
+
+/** dtypes kept in wasm memory (kernels read them there), with their element sizes. */
+const RESIDENT_BYTES: Partial<Record<DType, number>> = { float32: 4, int8: 1, uint8: 1 };
+
+export function elementBytes(type: DType | undefined): number | undefined {
+  return type === undefined ? undefined : RESIDENT_BYTES[type];
 }

@@ -16,7 +16,7 @@ import { planMemory, type PlanRequest } from '../../runtime/memory-plan.js';
 import type { Heap } from './heap.js';
 import type { WasmKernels } from './loader.js';
 import type { WorkerPool } from './threads.js';
-import { type Lowering, type LoweringContext, type Step, staticDims } from './lowering.js';
+import { type Lowering, type LoweringContext, type Step, elementBytes, staticDims } from './lowering.js';
 import { fallbackLowering } from './lower/fallback.js';
 import { convertLayout } from './lower/layout-convert.js';
 
@@ -98,13 +98,6 @@ export function readTensor(plan: Plan, name: string, slot = name): Tensor {
   const dims = staticDims(plan.graph, name)!;
   const type = plan.graph.tensor(name).type;
   return new Tensor(type, residentView(plan.heap, type, ptr, sizeOf(dims)).slice(), dims);
-}
-
-/** dtypes kept in wasm memory (kernels read them there), with their element sizes. */
-const RESIDENT_BYTES: Partial<Record<DType, number>> = { float32: 4, int8: 1, uint8: 1 };
-
-export function elementBytes(type: DType | undefined): number | undefined {
-  return type === undefined ? undefined : RESIDENT_BYTES[type];
 }
 
 /** A typed view of a resident tensor's storage. */

@@ -1,13 +1,20 @@
 /**
  * Data movement done as block copies on the backend's memory (TypedArray.set lowers to memcpy): Concat in either
  * layout (a channel Concat of NHWC tensors interleaves per pixel), and Reshape/Flatten/Squeeze/Unsqueeze/Identity
- * of float32 tensors as one copy. The planner gives every tensor its own slot, so these copy rather than alias.
+ * as one copy, of float32 tensors and of 8-bit ones (quantized activations, src/passes/quantize/qdq-fuse.ts). The
+ * planner gives every tensor its own slot, so these copy rather than alias. Copies work on bytes.
  */
 import type { Node } from '../../../ir/graph.js';
 import { sizeOf } from '../../../ir/tensor.js';
 import { normalizeAxis } from '../../../ir/shape.js';
-import { type Lowering, isFloat32, staticDims } from '../lowering.js';
+import type { Graph } from '../../../ir/graph.js';
+import { type Lowering, elementBytes, staticDims } from '../lowering.js';
 import { NHWC_POSITION, physicalDims } from './physical.js';
+
+/** Bytes per element of a tensor the copies handle (float32 and 8-bit), else undefined. */
+function copyable(graph: Graph, name: string): number | undefined {
+  return elementBytes(graph.tensors.get(name)?.type);
+}
 
 export const concatLowering: Lowering = {
   name: 'concat',
@@ -16,7 +23,9 @@ export const concatLowering: Lowering = {
   supports(node, graph) {
     if (node.op !== 'Concat') return false;
     const out = staticDims(graph, node.outputs[0]!);
-    return !!out && isFloat32(graph, node.outputs[0]!) && node.inputs.every((name) => !graph.constant(name) && staticDims(graph, name)?.length === out.length);
+    const type = graph.tensors.get(node.outputs[0]!)?.type;
+    return !!out && copyable(graph, node.outputs[0]!) !== undefined
+      && node.inputs.every((name) => !graph.constant(name) && graph.tensors.get(name)?.type === type && staticDims(graph, name)?.length === out.length);
   },
   build(node, ctx) {
     const outName = node.outputs[0]!;
@@ -33,17 +42,18 @@ export const concatLowering: Lowering = {
       return { ptr: ctx.ptr(name), block: sizeOf(dims.slice(physicalAxis)) };
     });
     const y = ctx.ptr(outName);
-    const heap = ctx.heap;
+    const bytes = copyable(ctx.graph, outName)!;
+    const memory = ctx.heap.kernels.memory;
     return {
-      kernel: 'ts/concat-memcpy',
+      kernel: bytes === 1 ? 'ts/concat-memcpy-x8' : 'ts/concat-memcpy',
       run() {
-        const memory = heap.f32(0, heap.kernels.memory.buffer.byteLength >> 2);
+        const view = new Uint8Array(memory.buffer);
         let offset = 0;
         for (const part of parts) {
-          const src = part.ptr >> 2;
-          const dst = (y >> 2) + offset;
-          for (let o = 0; o < outer; o++) memory.copyWithin(dst + o * outBlock, src + o * part.block, src + (o + 1) * part.block);
-          offset += part.block;
+          const block = part.block * bytes;
+          const dst = y + offset;
+          for (let o = 0; o < outer; o++) view.copyWithin(dst + o * outBlock * bytes, part.ptr + o * block, part.ptr + (o + 1) * block);
+          offset += block;
         }
       },
     };
@@ -59,17 +69,18 @@ export const reshapeLowering: Lowering = {
   supports(node: Node, graph) {
     if (!RESHAPES.has(node.op) || (node.outputs.length > 1 && node.outputs[1] !== '')) return false;
     const x = node.inputs[0]!;
-    return !graph.constant(x) && isFloat32(graph, x) && staticDims(graph, x) !== undefined && staticDims(graph, node.outputs[0]!) !== undefined;
+    return !graph.constant(x) && copyable(graph, x) !== undefined && staticDims(graph, x) !== undefined && staticDims(graph, node.outputs[0]!) !== undefined;
   },
   build(node, ctx) {
-    const x = ctx.ptr(node.inputs[0]!) >> 2;
-    const y = ctx.ptr(node.outputs[0]!) >> 2;
-    const size = sizeOf(ctx.dims(node.outputs[0]!));
-    const heap = ctx.heap;
+    const x = ctx.ptr(node.inputs[0]!);
+    const y = ctx.ptr(node.outputs[0]!);
+    const bytes = copyable(ctx.graph, node.inputs[0]!)!;
+    const size = sizeOf(ctx.dims(node.outputs[0]!)) * bytes;
+    const memory = ctx.heap.kernels.memory;
     return {
-      kernel: 'ts/copy',
+      kernel: bytes === 1 ? 'ts/copy-x8' : 'ts/copy',
       run() {
-        heap.f32(0, heap.kernels.memory.buffer.byteLength >> 2).copyWithin(y, x, x + size);
+        new Uint8Array(memory.buffer).copyWithin(y, x, x + size);
       },
     };
   },
