@@ -17,6 +17,8 @@ export interface TensorSpec {
   /** Constant data (stored values: raw integers for quantized tensors, half bits for float16). */
   data?: ArrayLike<number>;
   quantization?: { scale: number[]; zeroPoint: number[]; axis?: number };
+  /** A variable tensor (recurrent state: TFLite zeroes it when allocating and keeps it between invocations). */
+  variable?: boolean;
 }
 
 /** A builtin options field: its id in the options table and how it is stored. */
@@ -124,6 +126,7 @@ export function buildTflite(spec: ModelSpec): Uint8Array {
     builder.addFieldInt32(2, tensorBuffer[index]!, 0);
     builder.addFieldOffset(3, name, 0);
     if (quantization) builder.addFieldOffset(4, quantization, 0);
+    if (tensor.variable) builder.addFieldInt8(5, 1, 0);
     return builder.endObject();
   });
 

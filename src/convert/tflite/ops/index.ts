@@ -7,6 +7,7 @@ import { indexingConverters } from './indexing.js';
 import { l2Converters } from './l2.js';
 import { matmulConverters } from './matmul.js';
 import { reduceConverters } from './reduce.js';
+import { recurrentConverters } from './recurrent.js';
 import type { OpConverter } from './registry.js';
 import { reshapeConverters } from './reshape.js';
 import { scanConverters } from './scan.js';
@@ -22,6 +23,7 @@ export const OP_CONVERTERS: Readonly<Record<string, OpConverter>> = {
   ...indexingConverters,
   ...l2Converters,
   ...matmulConverters,
+  ...recurrentConverters,
   ...reduceConverters,
   ...reshapeConverters,
   ...scanConverters,

@@ -1,0 +1,96 @@
+// UNIDIRECTIONAL_SEQUENCE_LSTM and UNIDIRECTIONAL_SEQUENCE_RNN against the TFLite interpreter: plain LSTM (batch-
+// major), CIFG with peephole, projection and clipping (time-major), layer-norm LSTM, and RNNs. The state inputs are
+// variable tensors, zero at the interpreter's first run. Tolerance 1e-5 relative to max(1, |want|) (float; the
+// unrolled graph sums the same products in another order).
+import { describe, it } from 'vitest';
+import type { ModelSpec, OperatorSpec, TensorSpec } from '../helpers/tflite-builder.js';
+import { checkModel, f32, weights } from '../helpers/tflite-check.js';
+
+const SEQUENCE_LSTM_OPTIONS = 71;
+const SEQUENCE_RNN_OPTIONS = 31;
+const TANH = 4;
+const RELU = 1;
+
+interface LstmCase {
+  batch: number;
+  steps: number;
+  inputs: number;
+  cells: number;
+  /** Projection to this many outputs. */
+  projection?: number;
+  cifg?: boolean;
+  peephole?: boolean;
+  layerNorm?: boolean;
+  timeMajor?: boolean;
+  cellClip?: number;
+  projectionClip?: number;
+}
+
+function lstm(c: LstmCase): ModelSpec {
+  const outputs = c.projection ?? c.cells;
+  const tensors: TensorSpec[] = [];
+  const add = (spec: TensorSpec | undefined) => {
+    if (!spec) return -1;
+    tensors.push(spec);
+    return tensors.length - 1;
+  };
+  let seed = 100;
+  const w = (shape: number[], low = -0.8, high = 0.8) => weights(shape, seed++, low, high);
+  const input = add(f32(c.timeMajor ? [c.steps, c.batch, c.inputs] : [c.batch, c.steps, c.inputs]));
+  const gate = (present: boolean, shape: number[]) => add(present ? w(shape) : undefined);
+  const opInputs = [
+    input,
+    gate(!c.cifg, [c.cells, c.inputs]), gate(true, [c.cells, c.inputs]), gate(true, [c.cells, c.inputs]), gate(true, [c.cells, c.inputs]),
+    gate(!c.cifg, [c.cells, outputs]), gate(true, [c.cells, outputs]), gate(true, [c.cells, outputs]), gate(true, [c.cells, outputs]),
+    gate(!!c.peephole && !c.cifg, [c.cells]), gate(!!c.peephole, [c.cells]), gate(!!c.peephole, [c.cells]),
+    gate(!c.cifg, [c.cells]), gate(true, [c.cells]), gate(true, [c.cells]), gate(true, [c.cells]),
+    gate(c.projection !== undefined, [outputs, c.cells]), gate(c.projection !== undefined, [outputs]),
+    add({ ...f32([c.batch, outputs]), variable: true }),
+    add({ ...f32([c.batch, c.cells]), variable: true }),
+    ...(c.layerNorm ? [gate(!c.cifg, [c.cells]), gate(true, [c.cells]), gate(true, [c.cells]), gate(true, [c.cells])] : []),
+  ];
+  const output = add(f32(c.timeMajor ? [c.steps, c.batch, outputs] : [c.batch, c.steps, outputs]));
+  const options: OperatorSpec['options'] = {
+    type: SEQUENCE_LSTM_OPTIONS,
+    fields: [{ id: 0, int8: TANH }, { id: 1, float32: c.cellClip ?? 0 }, { id: 2, float32: c.projectionClip ?? 0 }, { id: 3, bool: !!c.timeMajor }],
+  };
+  return { tensors, inputs: [input], outputs: [output], operators: [{ op: 'UNIDIRECTIONAL_SEQUENCE_LSTM', inputs: opInputs, outputs: [output], options }] };
+}
+
+function rnn(batch: number, steps: number, inputs: number, units: number, activation: number, timeMajor: boolean): ModelSpec {
+  const shape = (last: number) => (timeMajor ? [steps, batch, last] : [batch, steps, last]);
+  return {
+    tensors: [f32(shape(inputs)), weights([units, inputs], 201), weights([units, units], 202, -0.5, 0.5), weights([units], 203), { ...f32([batch, units]), variable: true }, f32(shape(units))],
+    inputs: [0],
+    outputs: [5],
+    operators: [{
+      op: 'UNIDIRECTIONAL_SEQUENCE_RNN',
+      inputs: [0, 1, 2, 3, 4],
+      outputs: [5],
+      options: { type: SEQUENCE_RNN_OPTIONS, fields: [{ id: 0, bool: timeMajor }, { id: 1, int8: activation }] },
+    }],
+  };
+}
+
+describe('TFLite recurrent operators vs the TFLite interpreter', () => {
+  it('UNIDIRECTIONAL_SEQUENCE_LSTM, batch-major, no peephole or projection', async () => {
+    await checkModel(lstm({ batch: 2, steps: 5, inputs: 3, cells: 4 }), { range: [-2, 2] });
+  });
+
+  it('UNIDIRECTIONAL_SEQUENCE_LSTM, time-major, peephole, projection with clipping, cell clipping', async () => {
+    await checkModel(lstm({ batch: 3, steps: 4, inputs: 5, cells: 6, projection: 3, peephole: true, timeMajor: true, cellClip: 0.7, projectionClip: 0.4 }), { range: [-2, 2] });
+  });
+
+  it('UNIDIRECTIONAL_SEQUENCE_LSTM, CIFG with peephole', async () => {
+    await checkModel(lstm({ batch: 1, steps: 6, inputs: 4, cells: 5, cifg: true, peephole: true }), { range: [-2, 2] });
+  });
+
+  it('UNIDIRECTIONAL_SEQUENCE_LSTM with layer normalization', async () => {
+    await checkModel(lstm({ batch: 2, steps: 3, inputs: 4, cells: 5, layerNorm: true, peephole: true, projection: 4 }), { range: [-2, 2] });
+  });
+
+  it('UNIDIRECTIONAL_SEQUENCE_RNN, tanh batch-major and relu time-major', async () => {
+    await checkModel(rnn(2, 5, 3, 4, TANH, false), { range: [-2, 2] });
+    await checkModel(rnn(3, 4, 2, 5, RELU, true), { range: [-2, 2] });
+  });
+});
