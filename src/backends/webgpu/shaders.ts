@@ -24,6 +24,7 @@ import dwconv2d from '../../../kernels-wgsl/conv/f32-dwconv2d-minmax-direct.wgsl
 import binary from '../../../kernels-wgsl/elementwise/f32-binary-broadcast.wgsl?raw';
 import unary from '../../../kernels-wgsl/elementwise/f32-unary.wgsl?raw';
 import cast from '../../../kernels-wgsl/elementwise/x32-cast.wgsl?raw';
+import compare from '../../../kernels-wgsl/elementwise/x32-compare-broadcast.wgsl?raw';
 import where from '../../../kernels-wgsl/elementwise/x32-where-broadcast.wgsl?raw';
 import gemm from '../../../kernels-wgsl/gemm/f32-gemm-minmax-4x4-tiled.wgsl?raw';
 import gemmTile from '../../../kernels-wgsl/gemm/gemm-tile.wgsl?raw';
@@ -58,6 +59,7 @@ export const WGSL_SOURCES: Readonly<Record<string, string>> = {
   'elementwise/f32-binary-broadcast.wgsl': binary,
   'elementwise/f32-unary.wgsl': unary,
   'elementwise/x32-cast.wgsl': cast,
+  'elementwise/x32-compare-broadcast.wgsl': compare,
   'elementwise/x32-where-broadcast.wgsl': where,
   'gemm/f32-gemm-minmax-4x4-tiled.wgsl': gemm,
   'gemm/gemm-tile.wgsl': gemmTile,

@@ -2,6 +2,7 @@
 import type { Lowering } from '../lowering.js';
 import { argExtremeLowering } from './argextreme.js';
 import { castLowering } from './cast.js';
+import { compareLowering } from './compare.js';
 import { convLowering } from './conv.js';
 import { convTransposeLowering } from './conv-transpose.js';
 import { binaryLowering, unaryLowering } from './elementwise.js';
@@ -39,4 +40,5 @@ export const LOWERINGS: readonly Lowering[] = [
   lrnLowering,
   argExtremeLowering,
   quantizeLowering,
+  compareLowering,
 ];
