@@ -15,20 +15,12 @@ size_t WL_EXPORT(wl_f32_conv_packed_size)(size_t out_c, size_t in_c_per_group, s
 }
 
 /* Conv: weights in ONNX OIHW, [out_c][Cg][kernel_h][kernel_w] (taps = kernel_h*kernel_w); bias: out_c floats or 0. */
-void WL_EXPORT(wl_f32_conv_pack)(size_t out_c, size_t in_c_per_group, size_t groups, size_t taps,
-                                 const float* weights, const float* bias, float* packed) {
-  const size_t ng = out_c / groups, cg = in_c_per_group;
+WL_MINSIZE void WL_EXPORT(wl_f32_conv_pack)(size_t out_c, size_t in_c_per_group, size_t groups, size_t taps,
+                                            const float* weights, const float* bias, float* packed) {
+  const size_t ng = out_c / groups, k = in_c_per_group * taps;
   for (size_t g = 0; g < groups; g++) {
-    for (size_t n0 = 0; n0 < ng; n0 += WL_GEMM_NR) {
-      const size_t nr = WL_MIN(ng - n0, (size_t)WL_GEMM_NR);
-      const size_t o0 = g * ng + n0;
-      for (size_t j = 0; j < WL_GEMM_NR; j++) *packed++ = (j < nr && bias != NULL) ? bias[o0 + j] : 0.0f;
-      for (size_t t = 0; t < taps; t++) {
-        for (size_t c = 0; c < cg; c++) {
-          for (size_t j = 0; j < WL_GEMM_NR; j++) *packed++ = j < nr ? weights[((o0 + j) * cg + c) * taps + t] : 0.0f;
-        }
-      }
-    }
+    wl_f32_pack_panels(ng, in_c_per_group, taps, weights + g * ng * k, bias != NULL ? bias + g * ng : NULL, packed);
+    packed += wl_gemm_packed_floats(ng, k);
   }
 }
 

@@ -23,6 +23,13 @@ WL_INLINE size_t wl_gemm_packed_floats(size_t n, size_t k) {
   return (n + WL_GEMM_NR - 1) / WL_GEMM_NR * wl_gemm_panel_floats(k);
 }
 
+/*
+ * Panels for n output channels of one group: weights [n][cg][taps] (row-major, as ONNX OIHW or a GEMM's N x K with
+ * taps = 1), bias n floats or NULL; row r of a panel is tap t = r / cg, input channel c = r % cg. Writes
+ * wl_gemm_packed_floats(n, cg * taps) floats. (gemm.c; used by wl_f32_gemm_pack and wl_f32_conv_pack.)
+ */
+void wl_f32_pack_panels(size_t n, size_t cg, size_t taps, const float* weights, const float* bias, float* packed);
+
 /* C[mr x nc] = act(A[mr x kc] · W + bias (+ R)); strides in floats; r = NULL for no residual. */
 void wl_f32_gemm_minmax_ukernel_4x8__wasmsimd_loadsplat(size_t mr, size_t nc, size_t kc, const float* a,
                                                          size_t a_stride, const float* w, float* c, size_t c_stride,

