@@ -6,6 +6,7 @@
 // semantics numpy's astype, as src/ir/reference/elementwise-cast.ts: floats truncate toward zero and wrap modulo
 //           2^32 (then 2^bits for narrower integers), NaN and ±inf become 0; integers wrap to narrower ones;
 //           anything non-zero (NaN included) is true. Integer → float32 uses WGSL's conversion (exact below 2^24).
+// layout    flat, element p of the input to element p of the output (any shape)
 // override  FROM: 0 f32, 1 i32 words; TO: 0 float32, 1 int32 (and int64), 2 int16, 3 uint16, 4 int8, 5 uint8, 6 bool
 // tile      64 invocations, one element each; grid spread over x/y (common/dispatch.wgsl)
 // remainder invocations past the end return. No reads past the end.
