@@ -60,6 +60,8 @@ export async function openWebGpuPage(errors: string[], extraModules: Record<stri
   mkdirSync(outDir, { recursive: true });
   const imports = Object.entries(extraModules).map(([name, path]) => `import * as ${name} from '${path}'; window.${name} = ${name};`).join('\n');
   writeFileSync(join(outDir, 'page.html'), `<!doctype html><link rel="icon" href="data:,"><script type="module">
+    // tsx (esbuild's keepNames) wraps named functions in __name(); callbacks given to page.evaluate carry the calls.
+    window.__name = (f) => f;
     import * as weblite from './weblite.js'; window.weblite = weblite;
     ${imports}
     window.probe = (async () => {
