@@ -74,7 +74,9 @@ export async function bench(args: string[]): Promise<void> {
   console.log(`backend: ${session.backend} — ${session.backendReason}; threads: ${session.threads}`);
   const kernels = session.placement.filter((p) => p.backend !== 'cpu').length;
   console.log(`placement: ${kernels}/${session.placement.length} nodes on ${session.backend} kernels, ${session.placement.length - kernels} on the CPU reference`);
-  console.log(`session create: ${createMs.toFixed(1)} ms`);
+  const phases = Object.entries(session.createTimings).filter(([name]) => name !== 'total');
+  const breakdown = phases.length > 0 ? ` (${phases.map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(', ')})` : '';
+  console.log(`session create: ${createMs.toFixed(1)} ms${breakdown}`);
   console.log(`latency over ${loops} runs (after ${warmup} warm-up): min ${times[0]!.toFixed(2)} ms, median ${at(0.5).toFixed(2)} ms, p90 ${at(0.9).toFixed(2)} ms`);
   const memory = session.memoryBytes;
   console.log(`memory: ${memory !== undefined ? `${formatBytes(memory)} reserved by the backend; ` : ''}process RSS +${formatBytes(Math.max(0, process.memoryUsage().rss - rssBefore))}`);

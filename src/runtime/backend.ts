@@ -41,6 +41,8 @@ export interface CompiledModel {
   readonly threads?: number;
   /** Bytes the backend reserved for weights, packed data and activation arenas (where it tracks them). */
   readonly memoryBytes?: number;
+  /** Milliseconds per phase of `compile` (names are the backend's), for benchmarks. */
+  readonly createTimings?: Record<string, number>;
   /** The device, for backends that run on a GPU (GPU-tensor feeds must live on it). */
   readonly gpuDevice?: GPUDevice;
   /**

@@ -97,6 +97,13 @@ export class InferenceSession {
     return this.compiled?.gpuDevice;
   }
 
+  /**
+   * Where `create` spent its time, in ms: `fetch` (getting the bytes), `backend` (choosing it), `load` (reading the
+   * .wlm or converting, load-time folding), the backend's own phases where it reports them (wasm: `instantiate`,
+   * `plan`, `pack`, `workers`), and `total`.
+   */
+  createTimings: Record<string, number> = {};
+
   /** Bytes the backend reserved (packed weights, arenas), when it tracks them. */
   get memoryBytes(): number | undefined {
     return this.compiled?.memoryBytes;
@@ -113,11 +120,17 @@ export class InferenceSession {
   }
 
   static async create(source: Uint8Array | ArrayBuffer | string, options: SessionOptions = {}): Promise<InferenceSession> {
+    const started = performance.now();
     const { bytes, name } = await loadBytes(source);
+    const fetched = performance.now();
     const { backend, reason } = await chooseBackend(options);
+    const chosen = performance.now();
     const graph = await loadGraph(bytes, name, options, backend);
+    const loaded = performance.now();
     const compiled = await backend.compile(graph, { threads: options.threads, gpuDevice: options.gpuDevice });
-    return new InferenceSession(graph, compiled, backend.name, reason, options);
+    const session = new InferenceSession(graph, compiled, backend.name, reason, options);
+    session.createTimings = { fetch: fetched - started, backend: chosen - fetched, load: loaded - chosen, ...compiled.createTimings, total: performance.now() - started };
+    return session;
   }
 
   async run(feeds: Record<string, Tensor>, options: RunOptions = {}): Promise<Record<string, Tensor>> {

@@ -73,6 +73,10 @@ describe('wasm kernel contexts', () => {
       releaseContext(context);
       const again = await InferenceSession.create(model, { backend: 'wasm', threads });
       expect(again.threads).toBe(threads);
+      const timings = again.createTimings;
+      for (const phase of ['load', 'instantiate', 'specialize', 'plan', 'pack', 'workers']) expect(timings[phase], phase).toBeGreaterThanOrEqual(0);
+      const phases = Object.entries(timings).filter(([name]) => name !== 'total').reduce((sum, [, ms]) => sum + ms, 0);
+      expect(phases).toBeLessThanOrEqual(timings.total! + 0.5);
       for (let i = 0; i < 2; i++) await expectMatchesReference(again);
       await again.release();
     });

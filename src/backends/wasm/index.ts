@@ -29,7 +29,9 @@ export const wasmBackend: Backend = {
   },
   async compile(graph, options) {
     const threads = chooseThreads(options.threads);
+    const started = performance.now();
     const context = await acquireContext(threads > 1 ? 'simd-threads' : 'auto', threads);
+    const acquired = performance.now();
     let model: WasmModel;
     try {
       // Weights are packed on this thread while a new pool's workers boot on theirs.
@@ -38,12 +40,16 @@ export const wasmBackend: Backend = {
       releaseContext(context);
       throw error;
     }
+    const planned = performance.now();
     try {
       await context.pool?.ready;
     } catch (error) {
       discardContext(context);
       throw error;
     }
+    // `instantiate` is ~0 when a released session's context is reused; `workers` is the wait for booting workers.
+    const { specialize: specializeMs = 0, pack = 0 } = model.createTimings;
+    model.createTimings = { instantiate: acquired - started, specialize: specializeMs, plan: planned - acquired - specializeMs - pack, pack, workers: performance.now() - planned };
     return model;
   },
 };
@@ -75,6 +81,8 @@ class WasmModel implements CompiledModel {
   private readonly plans = new Map<string, Plan>();
   private readonly cache = new WeakMap<object, Map<string, unknown>>();
   placement: PlacementEntry[] = [];
+  /** Phases of creation in ms (see wasmBackend.compile); `specialize` and `pack` are gathered while planning. */
+  createTimings: Record<string, number> = {};
   private released = false;
   private profiling = false;
 
@@ -123,7 +131,9 @@ class WasmModel implements CompiledModel {
     const key = [...inputDims.values()].map((d) => d.join('x')).join('|');
     let plan = this.plans.get(key);
     if (!plan) {
+      const started = performance.now();
       const specialized = specialize(this.graph, inputDims);
+      this.addTime('specialize', performance.now() - started);
       plan = buildPlan(specialized, this.heap, this.kernels, {
         lowerings: this.lowerings,
         cached: (key, purpose, make) => this.cached(key, purpose, make),
@@ -139,8 +149,17 @@ class WasmModel implements CompiledModel {
   private cached<T>(key: object, purpose: string, make: () => T): T {
     let entries = this.cache.get(key);
     if (!entries) this.cache.set(key, (entries = new Map()));
-    if (!entries.has(purpose)) entries.set(purpose, make());
+    if (!entries.has(purpose)) {
+      // Everything cached is packed weights (or another once-per-session table made from constants).
+      const started = performance.now();
+      entries.set(purpose, make());
+      this.addTime('pack', performance.now() - started);
+    }
     return entries.get(purpose) as T;
+  }
+
+  private addTime(phase: string, ms: number): void {
+    this.createTimings[phase] = (this.createTimings[phase] ?? 0) + ms;
   }
 
   async run(feeds: Map<string, Tensor>, outputs: readonly string[]): Promise<Map<string, Tensor>> {
