@@ -8,6 +8,7 @@ import { checkModel, countOps, f32, feed, i32, oneOp, quantized, weights } from 
 import { runTflite } from '../helpers/tflite-interpreter.js';
 import { runWlm, toWlm } from '../helpers/tflite-models.js';
 import { Tensor } from '../../src/ir/tensor.js';
+import { checkWith, int32s } from './tflite-op-helpers.js';
 
 /** BuiltinOptions union ids beyond the shared helper's list (schema order). */
 const MORE_OPTIONS = { L2Norm: 12, TopKV2: 34, OneHot: 61, Cumsum: 102 } as const;
@@ -31,27 +32,6 @@ function afterConv(shape: [number, number, number], op: string, extra: TensorSpe
   };
 }
 
-/** checkModel with hand-made inputs (index ranges that random feeds would miss); returns the worst float error. */
-async function checkWith(spec: ModelSpec, inputs: Tensor[], tolerance = 1e-5): Promise<number> {
-  const bytes = buildTflite(spec);
-  const want = await runTflite(bytes, inputs);
-  const wlm = toWlm(bytes, 'test.tflite');
-  let worst = 0;
-  for (const backend of ['reference', 'wasm'] as const) {
-    const got = await runWlm(wlm, inputs, backend);
-    want.forEach(({ tensor }, i) => {
-      expect(got[i]!.dims, `${backend} output ${i}`).toEqual(tensor.dims);
-      const x = Array.from(got[i]!.data as ArrayLike<number>, Number);
-      const y = Array.from(tensor.data as ArrayLike<number>, Number);
-      const error = Math.max(0, ...y.map((v, k) => Math.abs(x[k]! - v)));
-      worst = Math.max(worst, error);
-      expect(error, `${backend} output ${i}`).toBeLessThanOrEqual(tensor.type === 'float32' ? tolerance * Math.max(1, ...y.map(Math.abs)) : 0);
-    });
-  }
-  return worst;
-}
-
-const int32s = (values: number[], shape = [values.length]) => new Tensor('int32', Int32Array.from(values), shape);
 
 describe('TFLite L2 operators vs the TFLite interpreter', () => {
   it('L2_NORMALIZATION over channels of an NCHW activation, over a 2-D input, and near zero', async () => {

@@ -22,7 +22,13 @@ export interface TensorSpec {
 }
 
 /** A builtin options field: its id in the options table and how it is stored. */
-export type OptionField = { id: number; int8: number } | { id: number; bool: boolean } | { id: number; int32: number } | { id: number; float32: number } | { id: number; int32s: number[] };
+export type OptionField =
+  | { id: number; int8: number }
+  | { id: number; bool: boolean }
+  | { id: number; int32: number }
+  | { id: number; float32: number }
+  | { id: number; int32s: number[] }
+  | { id: number; float32s: number[] };
 
 export interface OperatorSpec {
   /** Builtin name (schema.ts BUILTIN_OPERATORS) or `CUSTOM:<code>`. */
@@ -70,6 +76,12 @@ function dataBytes(spec: TensorSpec): Uint8Array {
 function int32Vector(builder: flatbuffers.Builder, values: readonly number[]): number {
   builder.startVector(4, values.length, 4);
   for (let i = values.length - 1; i >= 0; i--) builder.addInt32(values[i]!);
+  return builder.endVector();
+}
+
+function float32Vector(builder: flatbuffers.Builder, values: readonly number[]): number {
+  builder.startVector(4, values.length, 4);
+  for (let i = values.length - 1; i >= 0; i--) builder.addFloat32(values[i]!);
   return builder.endVector();
 }
 
@@ -137,7 +149,9 @@ export function buildTflite(spec: ModelSpec): Uint8Array {
     const outputs = int32Vector(builder, operator.outputs);
     let options = 0;
     if (operator.options) {
-      const vectors = operator.options.fields.map((field) => ('int32s' in field ? int32Vector(builder, field.int32s) : 0));
+      const vectors = operator.options.fields.map((field) =>
+        'int32s' in field ? int32Vector(builder, field.int32s) : 'float32s' in field ? float32Vector(builder, field.float32s) : 0,
+      );
       const slots = Math.max(0, ...operator.options.fields.map((field) => field.id + 1));
       builder.startObject(slots);
       operator.options.fields.forEach((field, i) => {

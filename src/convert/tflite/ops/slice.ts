@@ -129,14 +129,43 @@ const stridedSlice: OpConverter = (ctx) => {
 
 const gather: OpConverter = (ctx) => {
   const rank = ctx.rank(0);
-  if (ctx.options.int32(GatherOptions.batch_dims, 'batch_dims') !== 0) ctx.unsupported('batch_dims other than 0 are not supported');
   const axis = axisOf(ctx, ctx.options.int32(GatherOptions.axis, 'axis'), rank);
+  const givenBatch = ctx.options.int32(GatherOptions.batch_dims, 'batch_dims');
+  const batchDims = givenBatch < 0 ? givenBatch + ctx.rank(1) : givenBatch;
+  if (batchDims !== 0) return gatherBatched(ctx, axis, batchDims);
   const indices = ctx.read(1, nativeForm(ctx.rank(1)));
   // With 1-D indices the output keeps the data's rank and axis order, so any form works.
   const { name, form } = ctx.rank(1) === 1 ? ctx.readPreferred(0) : { name: ctx.read(0, nativeForm(rank)), form: nativeForm(rank) };
   const output = ctx.node1('Gather', [name, indices], { axis: irAxis(form, axis) });
   ctx.finish(0, output, ctx.rank(1) === 1 ? form : nativeForm(rank - 1 + ctx.rank(1)), { exactInput: 0 });
 };
+
+/**
+ * GATHER with batch_dims b: output = data.shape[:axis] + indices.shape[b:] + data.shape[axis + 1:]. GatherND with
+ * batch_dims b gathers along axis b, so the data's axis moves there first ([B, A, M, R] from [B, M, A, R]) and the
+ * gathered index axes move back behind M afterwards.
+ */
+function gatherBatched(ctx: OpContext, axis: number, batchDims: number): void {
+  const dims = ctx.dims(0);
+  const indexDims = ctx.dims(1);
+  if (batchDims < 0 || batchDims > axis || batchDims > indexDims.length || indexDims.slice(0, batchDims).some((d, i) => d !== dims[i])) {
+    ctx.fail(`batch_dims ${batchDims} does not fit data [${dims.join(', ')}], indices [${indexDims.join(', ')}] and axis ${axis}`);
+  }
+  const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+  let data = ctx.read(0, nativeForm(dims.length));
+  if (axis > batchDims) data = ctx.node1('Transpose', [data], { perm: [...range(0, batchDims), axis, ...range(batchDims, axis), ...range(axis + 1, dims.length)] }, 'axis_first');
+  let indices = ctx.read(1, nativeForm(indexDims.length));
+  if (ctx.converter.graph.tensor(indices).type !== 'int64') indices = ctx.node1('Cast', [indices], { to: 'int64' }, 'indices');
+  const column = ctx.node1('Unsqueeze', [indices, ctx.int64s([indexDims.length])], {}, 'column');
+  let output = ctx.node1('GatherND', [data, column], { batch_dims: batchDims }, axis > batchDims ? 'gather' : '');
+  const [gathered, middle] = [indexDims.length - batchDims, axis - batchDims];
+  const outputRank = dims.length - 1 + gathered;
+  if (middle > 0 && gathered > 0) {
+    const perm = [...range(0, batchDims), ...range(batchDims + gathered, batchDims + gathered + middle), ...range(batchDims, batchDims + gathered), ...range(batchDims + gathered + middle, outputRank)];
+    output = ctx.node1('Transpose', [output], { perm });
+  }
+  ctx.finish(0, output, nativeForm(outputRank), { exactInput: 0 });
+}
 
 const gatherNd: OpConverter = (ctx) => {
   const output = ctx.node1('GatherND', [ctx.read(0, nativeForm(ctx.rank(0))), ctx.read(1, nativeForm(ctx.rank(1)))]);
