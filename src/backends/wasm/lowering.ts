@@ -51,6 +51,8 @@ export interface Lowering {
   layout: 'native' | 'transparent' | 'nchw';
   supports(node: Node, graph: Graph): boolean;
   build(node: Node, ctx: LoweringContext): Step;
+  /** Tensors the step reads besides the node's inputs (the planner keeps them alive until the step). */
+  extraReads?(node: Node, graph: Graph): string[];
 }
 
 /** Static dims of a tensor, or undefined. */

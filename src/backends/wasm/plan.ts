@@ -189,6 +189,7 @@ export function buildPlan(graph: Graph, heap: Heap, kernels: WasmKernels, option
       touch(item.to, index);
     } else {
       for (const input of item.node.inputs) touch(versionOf(item.node, input), index);
+      for (const extra of chosen.get(item.node)!.extraReads?.(item.node, graph) ?? []) touch(extra, index);
       for (const output of item.node.outputs) touch(output, index);
     }
   });

@@ -24,9 +24,9 @@
  *      range — what TFLite's converter and min/max calibration produce); otherwise the island stays float.
  *      MaxPool, Concat and pure data movement (Reshape, Flatten, Squeeze, Unsqueeze, Transpose) with identical
  *      input and output parameters run on the int8 values directly.
- *   3. An activation input that is a float tensor moved (Transpose, Reshape…) from a DequantizeLinear is
- *      quantized again with the same parameters (exact), so the first convolution after a float graph input
- *      fuses too.
+ *   3. An activation input that is a float tensor moved (Transpose, Reshape…) from a DequantizeLinear (e.g. a
+ *      uint8 graph input) is requantized to int8 with the same scale right after the DequantizeLinear (exact) and
+ *      the movement replayed on int8, so the first convolution fuses too.
  * Dead DequantizeLinear nodes and constants are then dropped; shapes are re-inferred.
  */
 import type { Graph, Node } from '../../ir/graph.js';
@@ -111,36 +111,53 @@ function dequantized(graph: Graph, view: GraphView, name: string): QTensor | und
 
 /**
  * A float activation that is exactly representable on a DequantizeLinear's grid because only data movement lies
- * between (e.g. DQ(input) → Transpose): the DQ node, else undefined.
+ * between (e.g. DQ(input) → Transpose): the DQ node and the movement nodes from it to `name`, else undefined.
  */
-function movedFromDequantize(graph: Graph, view: GraphView, name: string): Node | undefined {
+function movedFromDequantize(graph: Graph, view: GraphView, name: string): { dq: Node; chain: Node[] } | undefined {
+  const chain: Node[] = [];
   let current = name;
   for (let depth = 0; depth < 8; depth++) {
     const producer = view.producer(current);
     if (!producer) return undefined;
     if (producer.op === 'DequantizeLinear') {
       const type = graph.tensors.get(producer.inputs[0]!)?.type;
-      return (type === 'int8' || type === 'uint8') && perTensorZero(graph, producer) !== undefined && depth > 0 ? producer : undefined;
+      const ok = (type === 'int8' || type === 'uint8') && !graph.constant(producer.inputs[0]!) && perTensorZero(graph, producer) !== undefined && depth > 0;
+      return ok ? { dq: producer, chain: chain.reverse() } : undefined;
     }
-    if (!MOVEMENT.includes(producer.op)) return undefined;
+    if (!MOVEMENT.includes(producer.op) || producer.outputs[0] !== current) return undefined;
+    chain.push(producer);
     current = producer.inputs[0]!;
   }
   return undefined;
 }
 
-/** The int8 form of activation `name`, inserting a QuantizeLinear when it is a moved dequantized value. */
+/**
+ * The int8 form of activation `name`. A value moved from a DequantizeLinear is requantized right after the
+ * DequantizeLinear (exact: same scale; uint8 sources shift by 128, which backends do without float math) and the
+ * movement is replayed on the int8 tensor — one byte per element moves instead of four.
+ */
 function activation(graph: Graph, view: GraphView, name: string, before: Node, inserted: Node[]): QTensor | undefined {
   const direct = dequantized(graph, view, name);
   if (direct) return direct;
-  const dq = movedFromDequantize(graph, view, name);
-  if (!dq) return undefined;
+  const moved = movedFromDequantize(graph, view, name);
+  if (!moved) return undefined;
+  const { dq, chain } = moved;
   const source = graph.tensor(dq.inputs[0]!).type;
   const zp = perTensorZero(graph, dq)! - (source === 'uint8' ? 128 : 0);
   const zeroPoint = int8Constant(graph, zp);
-  const q = graph.uniqueName(`${name}_int8`);
-  graph.tensors.set(q, { name: q, type: 'int8', dims: graph.tensors.get(name)?.dims });
-  inserted.push({ name: `${before.name}/quantize_input`, op: 'QuantizeLinear', inputs: [name, dq.inputs[1]!, zeroPoint], outputs: [q], attrs: { axis: 1, output_dtype: '' } });
-  return { q, scale: dq.inputs[1]!, zeroPoint, scaleValue: scalarOf(graph, dq.inputs[1]!), zeroPointValue: zp };
+  const int8 = (hint: string, from: string) => {
+    const q = graph.uniqueName(`${hint}_int8`);
+    graph.tensors.set(q, { name: q, type: 'int8', dims: graph.tensors.get(from)?.dims });
+    return q;
+  };
+  let current = int8(dq.outputs[0]!, dq.outputs[0]!);
+  inserted.push({ name: `${before.name}/quantize_input`, op: 'QuantizeLinear', inputs: [dq.outputs[0]!, dq.inputs[1]!, zeroPoint], outputs: [current], attrs: { axis: 1, output_dtype: '' } });
+  for (const node of chain) {
+    const output = int8(node.outputs[0]!, node.outputs[0]!);
+    inserted.push({ ...node, name: `${node.name}/int8`, inputs: [current, ...node.inputs.slice(1)], outputs: [output], attrs: { ...node.attrs } });
+    current = output;
+  }
+  return { q: current, scale: dq.inputs[1]!, zeroPoint, scaleValue: scalarOf(graph, dq.inputs[1]!), zeroPointValue: zp };
 }
 
 function scalarOf(graph: Graph, name: string): number {

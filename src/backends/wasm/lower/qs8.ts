@@ -12,6 +12,7 @@ import type { Tensor } from '../../../ir/tensor.js';
 import { window2d } from '../../../ir/window.js';
 import { type Lowering, type LoweringContext, staticDims } from '../lowering.js';
 import { objectId } from './gemm.js';
+import { convertLayout } from './layout-convert.js';
 import { type Window, is2d } from './spatial.js';
 
 const f32 = Math.fround;
@@ -367,11 +368,41 @@ export const qs8PoolLowering: Lowering = {
 
 // ---- QuantizeLinear / DequantizeLinear of activations ----
 
+/** Per-tensor constant parameters of a Q/DQ node (scale bits compared exactly), else undefined. */
+function qdqParams(graph: Graph, node: Node) {
+  return scalarParams(graph, node.inputs[1], node.inputs[2]);
+}
+
+/**
+ * A QuantizeLinear reading a DequantizeLinear of an 8-bit tensor with the same scale (what fuse-qdq inserts after a
+ * quantized graph input): Q(DQ(x)) = clamp(x − zp_in + zp_out) exactly (|x − zp_in| ≤ 255 survives the float round
+ * trip), so it is computed on the integers and the float tensor between is never written.
+ */
+function requantizeSource(node: Node, graph: Graph): { source: string; shift: number } | undefined {
+  if (node.op !== 'QuantizeLinear') return undefined;
+  const producer = graph.nodes.find((n) => n.outputs[0] === node.inputs[0]);
+  if (!producer || producer.op !== 'DequantizeLinear') return undefined;
+  const source = producer.inputs[0]!;
+  const type = typeOf(graph, source);
+  if ((type !== 'int8' && type !== 'uint8') || graph.constant(source)) return undefined;
+  const into = qdqParams(graph, node);
+  const from = qdqParams(graph, producer);
+  if (!into || !from || into.scale !== from.scale) return undefined;
+  return { source, shift: into.zeroPoint - from.zeroPoint };
+}
+
+/** A DequantizeLinear whose every reader requantizes it (requantizeSource): its float output is never needed. */
+function bypassed(node: Node, graph: Graph): boolean {
+  if (node.op !== 'DequantizeLinear' || graph.outputs.includes(node.outputs[0]!)) return false;
+  const readers = graph.nodes.filter((n) => n.inputs.includes(node.outputs[0]!));
+  return readers.length > 0 && readers.every((r) => requantizeSource(r, graph) !== undefined);
+}
+
 function quantizeParts(node: Node, graph: Graph) {
   if (node.op !== 'QuantizeLinear' && node.op !== 'DequantizeLinear') return undefined;
-  const [x, scale, zeroPoint] = node.inputs;
+  const [x] = node.inputs;
   const y = node.outputs[0]!;
-  const params = scalarParams(graph, scale, zeroPoint);
+  const params = qdqParams(graph, node);
   const dims = staticDims(graph, x!);
   if (!params || !dims || graph.constant(x!)) return undefined;
   const [from, to] = [typeOf(graph, x!), typeOf(graph, y)];
@@ -406,21 +437,40 @@ function quantizeU8(x: Float32Array, y: Uint8Array, zeroPoint: number, scale: nu
     y[i] = v < 0 ? 0 : v > 255 ? 255 : v;
   }
 }
+function requantizeU8S8(x: Uint8Array, y: Int8Array, shift: number): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]! + shift;
+    y[i] = v < -128 ? -128 : v > 127 ? 127 : v;
+  }
+}
+function requantizeX8(x: Int8Array | Uint8Array, y: Int8Array | Uint8Array, shift: number, lo: number, hi: number): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]! + shift;
+    y[i] = v < lo ? lo : v > hi ? hi : v;
+  }
+}
 
 export const quantizeLowering: Lowering = {
   name: 'ts-quantize',
   requires: [],
   layout: 'transparent',
   supports: (node, graph) => quantizeParts(node, graph) !== undefined,
+  // A requantizing QuantizeLinear reads the 8-bit source behind its DequantizeLinear: keep it alive until then.
+  extraReads: (node, graph) => {
+    const requant = requantizeSource(node, graph);
+    return requant ? [requant.source] : [];
+  },
   build(node, ctx) {
     const p = quantizeParts(node, ctx.graph)!;
     const { scale, zeroPoint } = p.params;
-    const xPtr = ctx.ptr(p.x);
-    const yPtr = ctx.ptr(p.y);
     const memory = ctx.heap.kernels.memory;
     const n = p.size;
+    const view = (type: string, ptr: number) => (type === 'int8' ? new Int8Array(memory.buffer, ptr, n) : new Uint8Array(memory.buffer, ptr, n));
     if (node.op === 'DequantizeLinear') {
+      if (bypassed(node, ctx.graph)) return { kernel: 'none (read by requantize)', run() {} };
       const signed = p.from === 'int8';
+      const xPtr = ctx.ptr(p.x);
+      const yPtr = ctx.ptr(p.y);
       return {
         kernel: `ts/dequantize-${signed ? 's8' : 'u8'}-f32`,
         run: signed
@@ -429,11 +479,76 @@ export const quantizeLowering: Lowering = {
       };
     }
     const signed = p.to === 'int8';
+    const yPtr = ctx.ptr(p.y);
+    const requant = requantizeSource(node, ctx.graph);
+    if (requant) {
+      // The source's layout is the float tensor's (the DequantizeLinear step between is elementwise and elided).
+      const xPtr = ctx.ptr(requant.source);
+      const sourceType = typeOf(ctx.graph, requant.source)!;
+      const [lo, hi] = signed ? [-128, 127] : [0, 255];
+      return {
+        kernel: `ts/requantize-${sourceType === 'int8' ? 's8' : 'u8'}-${signed ? 's8' : 'u8'}`,
+        run: sourceType === 'uint8' && signed
+          ? () => requantizeU8S8(new Uint8Array(memory.buffer, xPtr, n), new Int8Array(memory.buffer, yPtr, n), requant.shift)
+          : () => requantizeX8(view(sourceType, xPtr), view(p.to, yPtr), requant.shift, lo, hi),
+      };
+    }
+    const xPtr = ctx.ptr(p.x);
     return {
       kernel: `ts/quantize-f32-${signed ? 's8' : 'u8'}`,
       run: signed
         ? () => quantizeS8(new Float32Array(memory.buffer, xPtr, n), new Int8Array(memory.buffer, yPtr, n), zeroPoint, scale)
         : () => quantizeU8(new Float32Array(memory.buffer, xPtr, n), new Uint8Array(memory.buffer, yPtr, n), zeroPoint, scale),
+    };
+  },
+};
+
+// ---- Transpose of 8-bit tensors ----
+
+export const transposeX8Lowering: Lowering = {
+  name: 'transpose-x8',
+  requires: [],
+  layout: 'nchw',
+  supports(node, graph) {
+    const x = node.inputs[0]!;
+    const type = typeOf(graph, x);
+    const dims = staticDims(graph, x);
+    return node.op === 'Transpose' && (type === 'int8' || type === 'uint8') && !graph.constant(x) && !!dims && dims.length >= 1 && dims.length <= 6;
+  },
+  build(node, ctx) {
+    const dims = ctx.dims(node.inputs[0]!);
+    const rank = dims.length;
+    const given = (node.attrs.perm as number[] | undefined) ?? [];
+    const perm = given.length ? given : dims.map((_, i) => rank - 1 - i);
+    const strides = dims.map((_, i) => dims.slice(i + 1).reduce((a, b) => a * b, 1));
+    // Lift to 6-D: out[i0..i5] = in[Σ i_k · stride_k] with the permuted input strides.
+    const pad = 6 - rank;
+    const outDims = [...new Array<number>(pad).fill(1), ...perm.map((p) => dims[p]!)];
+    const inStrides = [...new Array<number>(pad).fill(0), ...perm.map((p) => strides[p]!)];
+    const x = ctx.ptr(node.inputs[0]!);
+    const y = ctx.ptr(node.outputs[0]!);
+    // NHWC ↔ NCHW (a quantized NHWC graph input entering the NCHW IR): the layout conversion's two-loop form.
+    if (rank === 4 && perm.join() === '0,3,1,2') return convertLayout(ctx, [dims[0]!, dims[3]!, dims[1]!, dims[2]!], x, y, 'nchw', 1);
+    if (rank === 4 && perm.join() === '0,2,3,1') return convertLayout(ctx, dims, x, y, 'nhwc', 1);
+    const size = dims.reduce((a, b) => a * b, 1);
+    const memory = ctx.heap.kernels.memory;
+    const [d0, d1, d2, d3, d4, d5] = outDims as [number, number, number, number, number, number];
+    const [s0, s1, s2, s3, s4, s5] = inStrides as [number, number, number, number, number, number];
+    return {
+      kernel: 'ts/transpose-x8',
+      run() {
+        const src = new Uint8Array(memory.buffer, x, size);
+        const dst = new Uint8Array(memory.buffer, y, size);
+        let o = 0;
+        for (let i0 = 0; i0 < d0; i0++)
+          for (let i1 = 0; i1 < d1; i1++)
+            for (let i2 = 0; i2 < d2; i2++)
+              for (let i3 = 0; i3 < d3; i3++)
+                for (let i4 = 0; i4 < d4; i4++) {
+                  const base = i0 * s0 + i1 * s1 + i2 * s2 + i3 * s3 + i4 * s4;
+                  for (let i5 = 0; i5 < d5; i5++) dst[o++] = src[base + i5 * s5]!;
+                }
+      },
     };
   },
 };
