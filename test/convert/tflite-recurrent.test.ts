@@ -1,5 +1,6 @@
-// UNIDIRECTIONAL_SEQUENCE_LSTM and UNIDIRECTIONAL_SEQUENCE_RNN against the TFLite interpreter: plain LSTM (batch-
-// major), CIFG with peephole, projection and clipping (time-major), layer-norm LSTM, and RNNs. The state inputs are
+// UNIDIRECTIONAL_SEQUENCE_LSTM, BIDIRECTIONAL_SEQUENCE_LSTM and UNIDIRECTIONAL_SEQUENCE_RNN against the TFLite
+// interpreter: plain LSTM (batch-major), CIFG with peephole, projection and clipping (time-major), layer-norm LSTM,
+// bidirectional LSTMs with merged and separate outputs, and RNNs. The state inputs are
 // variable tensors, zero at the interpreter's first run. Tolerance 1e-5 relative to max(1, |want|) (float; the
 // unrolled graph sums the same products in another order).
 import { describe, it } from 'vitest';
@@ -8,6 +9,7 @@ import { checkModel, f32, weights } from '../helpers/tflite-check.js';
 
 const SEQUENCE_LSTM_OPTIONS = 71;
 const SEQUENCE_RNN_OPTIONS = 31;
+const BIDIRECTIONAL_LSTM_OPTIONS = 69;
 const TANH = 4;
 const RELU = 1;
 
@@ -57,6 +59,36 @@ function lstm(c: LstmCase): ModelSpec {
   return { tensors, inputs: [input], outputs: [output], operators: [{ op: 'UNIDIRECTIONAL_SEQUENCE_LSTM', inputs: opInputs, outputs: [output], options }] };
 }
 
+/** Forward and backward cells (peephole and projection as given), no auxiliary input. */
+function bidirectional(c: LstmCase & { merge: boolean }): ModelSpec {
+  const outputs = c.projection ?? c.cells;
+  const tensors: TensorSpec[] = [];
+  const add = (spec: TensorSpec | undefined) => {
+    if (!spec) return -1;
+    tensors.push(spec);
+    return tensors.length - 1;
+  };
+  let seed = 300;
+  const gate = (present: boolean, shape: number[]) => add(present ? weights(shape, seed++, -0.8, 0.8) : undefined);
+  const shape = (last: number) => (c.timeMajor ? [c.steps, c.batch, last] : [c.batch, c.steps, last]);
+  const input = add(f32(shape(c.inputs)));
+  const cell = () => [
+    gate(!c.cifg, [c.cells, c.inputs]), gate(true, [c.cells, c.inputs]), gate(true, [c.cells, c.inputs]), gate(true, [c.cells, c.inputs]),
+    gate(!c.cifg, [c.cells, outputs]), gate(true, [c.cells, outputs]), gate(true, [c.cells, outputs]), gate(true, [c.cells, outputs]),
+    gate(!!c.peephole && !c.cifg, [c.cells]), gate(!!c.peephole, [c.cells]), gate(!!c.peephole, [c.cells]),
+    gate(!c.cifg, [c.cells]), gate(true, [c.cells]), gate(true, [c.cells]), gate(true, [c.cells]),
+    gate(c.projection !== undefined, [outputs, c.cells]), gate(c.projection !== undefined, [outputs]),
+  ];
+  const state = (width: number) => add({ ...f32([c.batch, width]), variable: true });
+  const opInputs = [input, ...cell(), ...cell(), state(outputs), state(c.cells), state(outputs), state(c.cells), ...new Array<number>(9).fill(-1)];
+  const outs = c.merge ? [add(f32(shape(2 * outputs)))] : [add(f32(shape(outputs))), add(f32(shape(outputs)))];
+  const options: OperatorSpec['options'] = {
+    type: BIDIRECTIONAL_LSTM_OPTIONS,
+    fields: [{ id: 0, int8: TANH }, { id: 1, float32: c.cellClip ?? 0 }, { id: 2, float32: 0 }, { id: 3, bool: c.merge }, { id: 4, bool: !!c.timeMajor }],
+  };
+  return { tensors, inputs: [input], outputs: outs, operators: [{ op: 'BIDIRECTIONAL_SEQUENCE_LSTM', inputs: opInputs, outputs: outs, options }] };
+}
+
 function rnn(batch: number, steps: number, inputs: number, units: number, activation: number, timeMajor: boolean): ModelSpec {
   const shape = (last: number) => (timeMajor ? [steps, batch, last] : [batch, steps, last]);
   return {
@@ -87,6 +119,11 @@ describe('TFLite recurrent operators vs the TFLite interpreter', () => {
 
   it('UNIDIRECTIONAL_SEQUENCE_LSTM with layer normalization', async () => {
     await checkModel(lstm({ batch: 2, steps: 3, inputs: 4, cells: 5, layerNorm: true, peephole: true, projection: 4 }), { range: [-2, 2] });
+  });
+
+  it('BIDIRECTIONAL_SEQUENCE_LSTM: merged outputs (time-major, peephole, cell clip), separate outputs (batch-major, projection, CIFG)', async () => {
+    await checkModel(bidirectional({ batch: 2, steps: 4, inputs: 3, cells: 4, peephole: true, timeMajor: true, cellClip: 0.8, merge: true }), { range: [-2, 2] });
+    await checkModel(bidirectional({ batch: 3, steps: 5, inputs: 2, cells: 4, projection: 3, cifg: true, merge: false }), { range: [-2, 2] });
   });
 
   it('UNIDIRECTIONAL_SEQUENCE_RNN, tanh batch-major and relu time-major', async () => {

@@ -1,5 +1,5 @@
 /**
- * UNIDIRECTIONAL_SEQUENCE_LSTM and UNIDIRECTIONAL_SEQUENCE_RNN, unrolled over the (static) time axis into Gemm and
+ * UNIDIRECTIONAL_SEQUENCE_LSTM, BIDIRECTIONAL_SEQUENCE_LSTM and UNIDIRECTIONAL_SEQUENCE_RNN, unrolled over the (static) time axis into Gemm and
  * elementwise nodes — float activations (weights may be quantized or float16: they are constants, dequantized here).
  *
  * The input projections of all time steps are one Gemm ([T·B, I] × W^T, gates stacked); each step then adds the
@@ -18,13 +18,26 @@ import type { OpConverter } from './registry.js';
 
 const SequenceLstmOptions = { fused_activation_function: 0, cell_clip: 1, proj_clip: 2, time_major: 3 };
 const SequenceRnnOptions = { time_major: 0, fused_activation_function: 1 };
+const BidirectionalLstmOptions = { fused_activation_function: 0, cell_clip: 1, proj_clip: 2, merge_outputs: 3, time_major: 4 };
 
-/** Input positions of UNIDIRECTIONAL_SEQUENCE_LSTM (lstm_shared.h). */
-const LSTM = {
-  input: 0,
-  inputWeights: [1, 2, 3, 4], // input, forget, cell, output gates
+/** Where one LSTM cell's tensors are among the operator's inputs (−1: never present). */
+interface LstmInputs {
+  inputWeights: number[]; // input, forget, cell, output gates
+  recurrentWeights: number[];
+  peephole: number[]; // the cell gate has none
+  bias: number[];
+  projectionWeights: number;
+  projectionBias: number;
+  outputState: number;
+  cellState: number;
+  layerNorm: number[];
+}
+
+/** UNIDIRECTIONAL_SEQUENCE_LSTM (lstm_shared.h). */
+const LSTM: LstmInputs = {
+  inputWeights: [1, 2, 3, 4],
   recurrentWeights: [5, 6, 7, 8],
-  peephole: [9, 10, -1, 11], // the cell gate has none
+  peephole: [9, 10, -1, 11],
   bias: [12, 13, 14, 15],
   projectionWeights: 16,
   projectionBias: 17,
@@ -32,6 +45,27 @@ const LSTM = {
   cellState: 19,
   layerNorm: [20, 21, 22, 23],
 };
+
+/** BIDIRECTIONAL_SEQUENCE_LSTM's forward and backward cells (bidirectional_sequence_lstm.cc); no layer norm. */
+const FORWARD_LSTM: LstmInputs = { ...LSTM, outputState: 35, cellState: 36, layerNorm: [-1, -1, -1, -1] };
+const BACKWARD_LSTM: LstmInputs = {
+  inputWeights: [18, 19, 20, 21],
+  recurrentWeights: [22, 23, 24, 25],
+  peephole: [26, 27, -1, 28],
+  bias: [29, 30, 31, 32],
+  projectionWeights: 33,
+  projectionBias: 34,
+  outputState: 37,
+  cellState: 38,
+  layerNorm: [-1, -1, -1, -1],
+};
+const AUX_INPUT = 39;
+
+interface LstmSettings {
+  activation: number;
+  cellClip: number;
+  projectionClip: number;
+}
 
 /** `name` through a fused activation (itself for NONE). */
 function activate(ctx: OpContext, name: string, activation: number, suffix: string): string {
@@ -76,19 +110,19 @@ function timeMajorRows(ctx: OpContext, timeMajor: boolean): { rows: string; step
 }
 
 /** [T·B, G] → T names of [B, G]. */
-function perStep(ctx: OpContext, projected: string, steps: number, batch: number, width: number): string[] {
+function perStep(ctx: OpContext, projected: string, steps: number, batch: number, width: number, prefix = ''): string[] {
   if (steps === 1) return [projected];
-  const stacked = ctx.node1('Reshape', [projected, ctx.int64s([steps, batch, width])], {}, 'steps');
-  const parts = ctx.node('Split', [stacked, ctx.int64s(new Array<number>(steps).fill(1))], { axis: 0 }, 'split', steps);
-  return parts.map((part, t) => ctx.node1('Reshape', [part, ctx.int64s([batch, width])], {}, `step_${t}`));
+  const stacked = ctx.node1('Reshape', [projected, ctx.int64s([steps, batch, width])], {}, `${prefix}steps`);
+  const parts = ctx.node('Split', [stacked, ctx.int64s(new Array<number>(steps).fill(1))], { axis: 0 }, `${prefix}split`, steps);
+  return parts.map((part, t) => ctx.node1('Reshape', [part, ctx.int64s([batch, width])], {}, `${prefix}step_${t}`));
 }
 
 /** Outputs h_t ([B, N] each) stacked into [B, T, N] or [T, B, N]. */
-function stackOutputs(ctx: OpContext, outputs: string[], timeMajor: boolean, batch: number, width: number): string {
+function stackOutputs(ctx: OpContext, outputs: string[], timeMajor: boolean, batch: number, width: number, prefix = ''): string {
   const axis = timeMajor ? 0 : 1;
   const shape = timeMajor ? [1, batch, width] : [batch, 1, width];
-  const parts = outputs.map((h, t) => ctx.node1('Reshape', [h, ctx.int64s(shape)], {}, `output_${t}`));
-  return parts.length === 1 ? parts[0]! : ctx.node1('Concat', parts, { axis }, 'outputs');
+  const parts = outputs.map((h, t) => ctx.node1('Reshape', [h, ctx.int64s(shape)], {}, `${prefix}output_${t}`));
+  return parts.length === 1 ? parts[0]! : ctx.node1('Concat', parts, { axis }, `${prefix}outputs`);
 }
 
 /** Gates stacked row-wise (present ones, in order): weights [G·C, K] from inputs `indices`. */
@@ -97,62 +131,104 @@ function stacked(ctx: OpContext, indices: number[], suffix: string): string {
   return names.length === 1 ? names[0]! : ctx.node1('Concat', names, { axis: 0 }, suffix);
 }
 
-const sequenceLstm: OpConverter = (ctx) => {
-  const o = ctx.options;
-  const activation = o.int8(SequenceLstmOptions.fused_activation_function, 'fused_activation_function');
-  const cellClip = o.float32(SequenceLstmOptions.cell_clip, 'cell_clip');
-  const projectionClip = o.float32(SequenceLstmOptions.proj_clip, 'proj_clip');
-  const timeMajor = o.bool(SequenceLstmOptions.time_major, 'time_major');
-  const cifg = !present(ctx, LSTM.inputWeights[0]!);
-  const layerNorm = present(ctx, LSTM.layerNorm[1]!);
+/** Output width of an LSTM cell: the projection's rows, else the cell count. */
+function lstmOutputs(ctx: OpContext, cell: LstmInputs): number {
+  return ctx.dims(cell.recurrentWeights[1]!)[1]!;
+}
+
+/**
+ * One LSTM cell run over the steps (last to first when `reverse`); returns its output h_t for every time index t, in
+ * time order. `prefix` keeps the node names of two cells apart.
+ */
+function runLstm(ctx: OpContext, cell: LstmInputs, settings: LstmSettings, rows: string, steps: number, batch: number, reverse: boolean, prefix: string): string[] {
+  const cifg = !present(ctx, cell.inputWeights[0]!);
+  const layerNorm = present(ctx, cell.layerNorm[1]!);
   const gates = cifg ? [1, 2, 3] : [0, 1, 2, 3]; // positions into the per-gate input lists
-  const cells = ctx.dims(LSTM.inputWeights[1]!)[0]!;
-  const outputs = ctx.dims(LSTM.recurrentWeights[1]!)[1]!;
-  const { rows, steps, batch } = timeMajorRows(ctx, timeMajor);
-
-  const inputWeights = stacked(ctx, gates.map((g) => LSTM.inputWeights[g]!), 'input_weights');
-  const recurrentWeights = stacked(ctx, gates.map((g) => LSTM.recurrentWeights[g]!), 'recurrent_weights');
+  const cells = ctx.dims(cell.inputWeights[1]!)[0]!;
+  const outputs = lstmOutputs(ctx, cell);
+  const inputWeights = stacked(ctx, gates.map((g) => cell.inputWeights[g]!), `${prefix}input_weights`);
+  const recurrentWeights = stacked(ctx, gates.map((g) => cell.recurrentWeights[g]!), `${prefix}recurrent_weights`);
   // Without layer norm the biases go into the input Gemm; with it they follow the normalization.
-  const bias = layerNorm ? '' : stacked(ctx, gates.map((g) => LSTM.bias[g]!), 'bias');
-  const projected = ctx.node1('Gemm', [rows, inputWeights, bias], { transB: 1 }, 'input_projection');
-  const inputs = perStep(ctx, projected, steps, batch, gates.length * cells);
-  const peephole = gates.map((g) => (present(ctx, LSTM.peephole[g]!) ? ctx.read(LSTM.peephole[g]!, [0]) : undefined));
-  const norms = gates.map((g) => (layerNorm ? ctx.read(LSTM.layerNorm[g]!, [0]) : undefined));
-  const biases = gates.map((g) => (layerNorm ? ctx.read(LSTM.bias[g]!, [0]) : undefined));
-  const projection = present(ctx, LSTM.projectionWeights) ? ctx.read(LSTM.projectionWeights, nativeForm(2)) : undefined;
-  const projectionBias = projection && present(ctx, LSTM.projectionBias) ? ctx.read(LSTM.projectionBias, [0]) : '';
+  const bias = layerNorm ? '' : stacked(ctx, gates.map((g) => cell.bias[g]!), `${prefix}bias`);
+  const projected = ctx.node1('Gemm', [rows, inputWeights, bias], { transB: 1 }, `${prefix}input_projection`);
+  const inputs = perStep(ctx, projected, steps, batch, gates.length * cells, prefix);
+  const peephole = gates.map((g) => (present(ctx, cell.peephole[g]!) ? ctx.read(cell.peephole[g]!, [0]) : undefined));
+  const norms = gates.map((g) => (layerNorm ? ctx.read(cell.layerNorm[g]!, [0]) : undefined));
+  const biases = gates.map((g) => (layerNorm ? ctx.read(cell.bias[g]!, [0]) : undefined));
+  const projection = present(ctx, cell.projectionWeights) ? ctx.read(cell.projectionWeights, nativeForm(2)) : undefined;
+  const projectionBias = projection && present(ctx, cell.projectionBias) ? ctx.read(cell.projectionBias, [0]) : '';
 
-  let h = initialState(ctx, LSTM.outputState, [batch, outputs]);
-  let c = initialState(ctx, LSTM.cellState, [batch, cells]);
-  const results: string[] = [];
-  for (let t = 0; t < steps; t++) {
-    const s = (name: string) => `t${t}_${name}`;
+  let h = initialState(ctx, cell.outputState, [batch, outputs]);
+  let c = initialState(ctx, cell.cellState, [batch, cells]);
+  const results = new Array<string>(steps);
+  for (let step = 0; step < steps; step++) {
+    const t = reverse ? steps - 1 - step : step;
+    const s = (name: string) => `${prefix}t${t}_${name}`;
     const recurrent = ctx.node1('Gemm', [h, recurrentWeights], { transB: 1 }, s('recurrent'));
     const sum = ctx.node1('Add', [inputs[t]!, recurrent], {}, s('sum'));
     const parts = ctx.node('Split', [sum, ctx.int64s(new Array<number>(gates.length).fill(cells))], { axis: 1 }, s('gates'), gates.length);
-    const gate = (k: number, cell: string, op: 'Sigmoid' | 'activation'): string => {
+    const gate = (g: number, state: string, op: 'Sigmoid' | 'activation'): string => {
+      const k = gates.indexOf(g);
       let value = parts[k]!;
-      const g = gates[k]!;
-      if (peephole[k]) value = ctx.node1('Add', [value, ctx.node1('Mul', [peephole[k]!, cell], {}, s(`peephole_${g}`))], {}, s(`peeked_${g}`));
+      if (peephole[k]) value = ctx.node1('Add', [value, ctx.node1('Mul', [peephole[k]!, state], {}, s(`peephole_${g}`))], {}, s(`peeked_${g}`));
       if (norms[k]) value = ctx.node1('LayerNormalization', [value, norms[k]!, biases[k]!], { axis: -1, epsilon: 1e-8 }, s(`norm_${g}`));
-      return op === 'Sigmoid' ? ctx.node1('Sigmoid', [value], {}, s(`gate_${g}`)) : activate(ctx, value, activation, s(`gate_${g}`));
+      return op === 'Sigmoid' ? ctx.node1('Sigmoid', [value], {}, s(`gate_${g}`)) : activate(ctx, value, settings.activation, s(`gate_${g}`));
     };
-    const k = (g: number) => gates.indexOf(g);
-    const forget = gate(k(1), c, 'Sigmoid');
-    const input = cifg ? ctx.node1('Sub', [ctx.scalar(1), forget], {}, s('coupled_input')) : gate(k(0), c, 'Sigmoid');
-    const candidate = gate(k(2), c, 'activation');
-    let cell = ctx.node1('Add', [ctx.node1('Mul', [forget, c], {}, s('keep')), ctx.node1('Mul', [input, candidate], {}, s('write'))], {}, s('cell'));
-    if (cellClip > 0) cell = ctx.node1('Clip', [cell, ctx.scalar(-cellClip), ctx.scalar(cellClip)], {}, s('cell_clip'));
-    const output = gate(k(3), cell, 'Sigmoid');
-    let hidden = ctx.node1('Mul', [output, activate(ctx, cell, activation, s('cell_activation'))], {}, s('hidden'));
+    const forget = gate(1, c, 'Sigmoid');
+    const input = cifg ? ctx.node1('Sub', [ctx.scalar(1), forget], {}, s('coupled_input')) : gate(0, c, 'Sigmoid');
+    const candidate = gate(2, c, 'activation');
+    let next = ctx.node1('Add', [ctx.node1('Mul', [forget, c], {}, s('keep')), ctx.node1('Mul', [input, candidate], {}, s('write'))], {}, s('cell'));
+    if (settings.cellClip > 0) next = ctx.node1('Clip', [next, ctx.scalar(-settings.cellClip), ctx.scalar(settings.cellClip)], {}, s('cell_clip'));
+    const output = gate(3, next, 'Sigmoid');
+    let hidden = ctx.node1('Mul', [output, activate(ctx, next, settings.activation, s('cell_activation'))], {}, s('hidden'));
     if (projection) {
       hidden = ctx.node1('Gemm', [hidden, projection, projectionBias], { transB: 1 }, s('projection'));
-      if (projectionClip > 0) hidden = ctx.node1('Clip', [hidden, ctx.scalar(-projectionClip), ctx.scalar(projectionClip)], {}, s('projection_clip'));
+      const clip = settings.projectionClip;
+      if (clip > 0) hidden = ctx.node1('Clip', [hidden, ctx.scalar(-clip), ctx.scalar(clip)], {}, s('projection_clip'));
     }
-    results.push(hidden);
-    [h, c] = [hidden, cell];
+    results[t] = hidden;
+    [h, c] = [hidden, next];
   }
-  ctx.finish(0, stackOutputs(ctx, results, timeMajor, batch, outputs), nativeForm(3));
+  return results;
+}
+
+const sequenceLstm: OpConverter = (ctx) => {
+  const o = ctx.options;
+  const settings: LstmSettings = {
+    activation: o.int8(SequenceLstmOptions.fused_activation_function, 'fused_activation_function'),
+    cellClip: o.float32(SequenceLstmOptions.cell_clip, 'cell_clip'),
+    projectionClip: o.float32(SequenceLstmOptions.proj_clip, 'proj_clip'),
+  };
+  const timeMajor = o.bool(SequenceLstmOptions.time_major, 'time_major');
+  const { rows, steps, batch } = timeMajorRows(ctx, timeMajor);
+  const results = runLstm(ctx, LSTM, settings, rows, steps, batch, false, '');
+  ctx.finish(0, stackOutputs(ctx, results, timeMajor, batch, lstmOutputs(ctx, LSTM)), nativeForm(3));
+};
+
+/**
+ * Forward and backward cells over the same input (the backward one from the last step to the first); outputs
+ * concatenated on the last axis with merge_outputs, else one output each. Auxiliary inputs are not supported.
+ */
+const bidirectionalLstm: OpConverter = (ctx) => {
+  const o = ctx.options;
+  if ([AUX_INPUT, 40, 41, 42, 43, 44, 45, 46, 47].some((i) => present(ctx, i))) ctx.unsupported('auxiliary inputs are not supported');
+  const settings: LstmSettings = {
+    activation: o.int8(BidirectionalLstmOptions.fused_activation_function, 'fused_activation_function'),
+    cellClip: o.float32(BidirectionalLstmOptions.cell_clip, 'cell_clip'),
+    projectionClip: o.float32(BidirectionalLstmOptions.proj_clip, 'proj_clip'),
+  };
+  const merge = o.bool(BidirectionalLstmOptions.merge_outputs, 'merge_outputs');
+  const timeMajor = o.bool(BidirectionalLstmOptions.time_major, 'time_major', true);
+  const { rows, steps, batch } = timeMajorRows(ctx, timeMajor);
+  const forward = runLstm(ctx, FORWARD_LSTM, settings, rows, steps, batch, false, 'fw_');
+  const backward = runLstm(ctx, BACKWARD_LSTM, settings, rows, steps, batch, true, 'bw_');
+  const [forwardWidth, backwardWidth] = [lstmOutputs(ctx, FORWARD_LSTM), lstmOutputs(ctx, BACKWARD_LSTM)];
+  if (merge) {
+    const merged = forward.map((h, t) => ctx.node1('Concat', [h, backward[t]!], { axis: 1 }, `merge_${t}`));
+    return ctx.finish(0, stackOutputs(ctx, merged, timeMajor, batch, forwardWidth + backwardWidth), nativeForm(3));
+  }
+  ctx.finish(0, stackOutputs(ctx, forward, timeMajor, batch, forwardWidth, 'fw_'), nativeForm(3));
+  ctx.finish(1, stackOutputs(ctx, backward, timeMajor, batch, backwardWidth, 'bw_'), nativeForm(3));
 };
 
 /** h' = act(W·x + R·h + b). */
@@ -177,5 +253,6 @@ const sequenceRnn: OpConverter = (ctx) => {
 
 export const recurrentConverters: Record<string, OpConverter> = {
   UNIDIRECTIONAL_SEQUENCE_LSTM: sequenceLstm,
+  BIDIRECTIONAL_SEQUENCE_LSTM: bidirectionalLstm,
   UNIDIRECTIONAL_SEQUENCE_RNN: sequenceRnn,
 };
