@@ -150,6 +150,21 @@ export function buildPlan(graph: Graph, heap: Heap, kernels: WasmKernels, option
   const items: Item[] = [];
   const converted = new Set<string>();
   const aliases = new Map<string, string>();
+  // A Transpose NHWC → NCHW (perm 0,3,1,2: an NHWC graph input entering the NCHW IR, as TFLite models do) whose
+  // readers all want NHWC: their NHWC copy of its output has exactly its input's bytes, so it is that input and
+  // neither the transpose nor the conversion back moves any data.
+  const nhwcViews = new Set<Node>();
+  for (const node of graph.nodes) {
+    const [x, y] = [node.inputs[0] ?? '', node.outputs[0] ?? ''];
+    if (node.op !== 'Transpose' || ((node.attrs.perm as number[] | undefined) ?? []).join() !== '0,3,1,2') continue;
+    if (!is4dActivation(x) || layoutOf(x) !== 'nchw' || layoutOf(y) !== 'nchw' || graph.outputs.includes(y)) continue;
+    if (graph.tensors.get(x)?.type !== graph.tensors.get(y)?.type) continue;
+    const readers = graph.nodes.filter((n) => n.inputs.includes(y));
+    if (readers.length === 0 || !readers.every((r) => versionOf(r, y) === `${y}#nhwc`)) continue;
+    nhwcViews.add(node);
+    aliases.set(`${y}#nhwc`, x);
+    converted.add(`${y}#nhwc`);
+  }
   for (const node of graph.nodes) {
     for (const input of node.inputs) {
       const version = versionOf(node, input);
@@ -245,7 +260,7 @@ export function buildPlan(graph: Graph, heap: Heap, kernels: WasmKernels, option
       continue;
     }
     const lowering = chosen.get(item.node)!;
-    const step = lowering.build(item.node, contextFor(item.node));
+    const step = nhwcViews.has(item.node) ? { kernel: 'none (NHWC view of its input)', run() {} } : lowering.build(item.node, contextFor(item.node));
     plan.steps.push(step);
     plan.stepNodes.push(plan.placement.length);
     plan.placement.push({ node: item.node.name, op: item.node.op, backend: lowering === fallbackLowering ? 'cpu' : 'wasm', kernel: step.kernel });
