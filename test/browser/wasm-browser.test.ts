@@ -35,8 +35,13 @@ const input = randomTensor([1, 3, 12, 12], 4);
 const PAGE_SCRIPT = `
   async function runWeblite(weblite, modelBytes, inputData) {
     const session = await weblite.InferenceSession.create(new Uint8Array(modelBytes), { backend: 'auto' });
-    const out = await session.run({ x: new weblite.Tensor('float32', new Float32Array(inputData), [1, 3, 12, 12]) });
-    return { backend: session.backend, threads: session.threads, cores: navigator.hardwareConcurrency, kernels: session.placement.map((p) => p.backend + ':' + p.kernel), y: Array.from(out.y.data) };
+    const x = new weblite.Tensor('float32', new Float32Array(inputData), [1, 3, 12, 12]);
+    const out = await session.run({ x });
+    const result = { backend: session.backend, threads: session.threads, cores: navigator.hardwareConcurrency, kernels: session.placement.map((p) => p.backend + ':' + p.kernel), y: Array.from(out.y.data) };
+    // A second session reuses the released one's memory and workers (src/backends/wasm/context.ts).
+    await session.release();
+    const again = await weblite.InferenceSession.create(new Uint8Array(modelBytes), { backend: 'auto' });
+    return { ...result, againThreads: again.threads, againY: Array.from((await again.run({ x })).y.data) };
   }`;
 
 describe.skipIf(!available)('weblite in headless Chromium', () => {
@@ -79,13 +84,15 @@ describe.skipIf(!available)('weblite in headless Chromium', () => {
         const result = (await tab.evaluate(
           ([m, x]) => (window as unknown as { run: (m: number[], x: number[]) => Promise<unknown> }).run(m, x),
           [Array.from(model), Array.from(input.data as Float32Array)] as [number[], number[]],
-        )) as { backend: string; threads: number; cores: number; kernels: string[]; y: number[] };
+        )) as { backend: string; threads: number; cores: number; kernels: string[]; y: number[]; againThreads: number; againY: number[] };
         expect(errors).toEqual([]);
         expect(result.backend).toBe('wasm');
         expect(result.kernels.filter((k) => k.startsWith('wasm:')).length).toBeGreaterThanOrEqual(5);
         // Default threads: min(4, hardwareConcurrency) when cross-origin isolated, else 1.
         expect(result.threads).toBe(isolated ? Math.min(4, result.cores) : 1);
         result.y.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-5));
+        expect(result.againThreads).toBe(result.threads);
+        expect(result.againY).toEqual(result.y);
         await tab.close();
       } finally {
         await server.close();
