@@ -4,11 +4,18 @@ import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { importModel } from '../convert/index.js';
 import { WebliteError } from '../errors.js';
+import { cloneGraph } from '../ir/graph.js';
 import { writeWlm } from '../ir/wlm/write.js';
+import { applyQuantization } from '../passes/quantize/index.js';
+import { CALIBRATION_METHODS, type CalibrationMethod } from '../passes/quantize/ranges.js';
+import { readCalibration } from './calibration.js';
 import { formatBytes, opHistogram, parameterCount } from './format.js';
+import { printLayerReport } from './layer-report.js';
 import { printedHelp, readModelFile, sourceOptions } from './model-files.js';
 
-const HELP = `usage: weblite convert <model.onnx | model.tflite | deploy.prototxt> [-o model.wlm] [--weights model.caffemodel] [--fp16 | --int8-weights] [--no-optimize]
+const HELP = `usage: weblite convert <model.onnx | model.tflite | deploy.prototxt> [-o model.wlm] [--weights model.caffemodel]
+         [--fp16 | --int8-weights | --int8 --calibration DIR [--mean M] [--std S] [--size N|WxH] [--layout nhwc|nchw]
+         [--calibration-method minmax|percentile|mse] [--percentile P] [--no-bias-correction]] [--no-optimize]
 
 Converts an ONNX model (opsets 7–18; external data is read from files next to the model), a TFLite model (float,
 uint8 or int8) or a Caffe model (deploy.prototxt + .caffemodel) to weblite's .wlm format: constant folding, dead-node and Identity/Dropout removal,
@@ -20,6 +27,19 @@ options:
   --weights <file>      Caffe: the .caffemodel for a deploy.prototxt (default: <model>.caffemodel next to it)
   --fp16                store weights as float16 (~50% of the float32 file), expanded at load
   --int8-weights        store matrix weights as per-channel int8 (~26%), expanded at load
+  --int8                calibrated full-integer quantization (ONNX QDQ form: int8 weights per channel, int32
+                        biases, int8 activations); runs on the int8 kernels of the wasm backend, in float elsewhere.
+                        Prints each quantized layer's cosine similarity to the float model on the calibration data.
+  --calibration <dir>   --int8: representative inputs, one sample per file: images (.jpg .png .bmp), .npy or
+                        .bin (raw, the input's dtype and dims); for models with several inputs one sub-folder per
+                        sample holding <input>.npy / <input>.bin
+  --mean <m|r,g,b>      images: subtracted from pixel values 0–255 (default: model metadata, else 127.5)
+  --std <s|r,g,b>       images: divides after the mean (default: model metadata, else 127.5)
+  --size <N|WxH>        images: resize to this (default: the input's H and W)
+  --layout <nhwc|nchw>  images: tensor layout (default: from the input's dims)
+  --calibration-method  minmax (default), percentile or mse: how activation ranges are chosen
+  --percentile <p>      with percentile: the share of values kept in range (default 99.999)
+  --no-bias-correction  keep biases as rounded (default: match each layer's mean output to the float model)
   --no-optimize         keep the graph as imported (no folding/elimination)
   -h, --help            this help`;
 
@@ -27,7 +47,23 @@ export async function convertCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { output: { type: 'string', short: 'o' }, weights: { type: 'string' }, fp16: { type: 'boolean' }, 'int8-weights': { type: 'boolean' }, 'no-optimize': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      output: { type: 'string', short: 'o' },
+      weights: { type: 'string' },
+      fp16: { type: 'boolean' },
+      'int8-weights': { type: 'boolean' },
+      int8: { type: 'boolean' },
+      calibration: { type: 'string' },
+      mean: { type: 'string' },
+      std: { type: 'string' },
+      size: { type: 'string' },
+      layout: { type: 'string' },
+      'calibration-method': { type: 'string' },
+      percentile: { type: 'string' },
+      'no-bias-correction': { type: 'boolean' },
+      'no-optimize': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (printedHelp(HELP, values.help, positionals)) return;
   const input = positionals[0]!;
@@ -43,10 +79,33 @@ export async function convertCommand(args: string[]): Promise<void> {
     process.stderr.write(`\r  [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round(fraction * 100)}% ${stage.padEnd(16)}`);
     if (fraction >= 1) process.stderr.write('\n');
   };
-  if (values.fp16 && values['int8-weights']) throw new WebliteError('BAD_ARGUMENT', 'convert: choose one of --fp16 and --int8-weights');
+  if ([values.fp16, values['int8-weights'], values.int8].filter(Boolean).length > 1) {
+    throw new WebliteError('BAD_ARGUMENT', 'convert: choose one of --fp16, --int8-weights and --int8');
+  }
+  if (values.int8 && !values.calibration) {
+    throw new WebliteError('BAD_ARGUMENT', 'convert: --int8 needs --calibration DIR (a folder of representative inputs: images, .npy or .bin)');
+  }
+  if (values.calibration && !values.int8) throw new WebliteError('BAD_ARGUMENT', 'convert: --calibration is for --int8');
+  const method = values['calibration-method'] as CalibrationMethod | undefined;
+  if (method !== undefined && !CALIBRATION_METHODS.includes(method)) {
+    throw new WebliteError('BAD_ARGUMENT', `convert: --calibration-method must be ${CALIBRATION_METHODS.join(', ')}; got '${method}'`);
+  }
   const quantize = values.fp16 ? 'fp16' : values['int8-weights'] ? 'int8-weights' : undefined;
   const source = await sourceOptions(input, bytes, values.weights);
-  const graph = importModel(bytes, { ...source, optimize: !values['no-optimize'], quantize, onProgress: progress });
+  let graph = importModel(bytes, { ...source, optimize: !values['no-optimize'], quantize, onProgress: progress });
+  if (values.int8) {
+    // The float graph stays for the per-layer comparison; the quantized one is a copy (constants are shared).
+    const float = graph;
+    const { samples, description } = await readCalibration(values.calibration!, float, values);
+    console.log(`calibrating on ${description}`);
+    graph = applyQuantization(cloneGraph(float), 'int8', {
+      calibration: samples,
+      method,
+      percentile: values.percentile === undefined ? undefined : Number(values.percentile),
+      biasCorrection: !values['no-bias-correction'],
+    });
+    printLayerReport(float, graph, samples);
+  }
   progress('writing', 0.95);
   const wlm = writeWlm(graph);
   progress('done', 1);

@@ -9,7 +9,7 @@ import { runCommand } from './run.js';
 const USAGE = `weblite — convert models to .wlm and run them
 
 usage:
-  weblite convert <model.onnx> [-o model.wlm] [--no-optimize]
+  weblite convert <model.onnx|.tflite|.prototxt> [-o model.wlm] [--fp16 | --int8-weights | --int8 --calibration DIR]
   weblite info <model.wlm|model.onnx>
   weblite run <model.wlm|model.onnx> [--input name=file.npy|file.bin ...] [--backend reference] [--top K] [--save DIR]
   weblite bench <model.wlm|model.onnx> [--backend reference] [--warmup W] [--loops L]

@@ -5,7 +5,9 @@ import { WebliteError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { writeWlm } from '../ir/wlm/write.js';
 import { runPipeline } from '../passes/pipeline.js';
+import type { CalibrationSample } from '../passes/quantize/calibrate.js';
 import { type QuantizationMode, applyQuantization } from '../passes/quantize/index.js';
+import type { CalibrationMethod } from '../passes/quantize/ranges.js';
 import { importCaffe } from './caffe/index.js';
 import { importOnnx } from './onnx/import.js';
 import { importTflite } from './tflite/index.js';
@@ -28,9 +30,18 @@ export interface ConvertOptions {
   validate?: boolean;
   /**
    * Store weights compressed: 'fp16' (~50% of float32) or 'int8-weights' (per-channel int8, ~26%); expanded to
-   * float32 once at load. Runs after optimisation and fusion.
+   * float32 once at load. 'int8': calibrated full-integer quantization in ONNX's QDQ form (needs `calibration`).
+   * Runs after optimisation and fusion.
    */
   quantize?: QuantizationMode;
+  /** quantize 'int8': representative inputs, one record per sample mapping every model input to a Tensor. */
+  calibration?: CalibrationSample[];
+  /** quantize 'int8': activation range estimator, 'minmax' (default), 'percentile' or 'mse' (least squared error). */
+  calibrationMethod?: CalibrationMethod;
+  /** quantize 'int8' with 'percentile': the share of values the range keeps, in percent (default 99.999). */
+  percentile?: number;
+  /** quantize 'int8': set each bias so the layer's mean output per channel matches the float model's (default true). */
+  biasCorrection?: boolean;
   /** Caffe: the .caffemodel weights for a deploy.prototxt. */
   weights?: Uint8Array | ArrayBuffer;
   /** Caffe: the .caffemodel's name, for error messages. */
@@ -74,7 +85,16 @@ export function importModel(source: ModelSource, options: ConvertOptions = {}): 
   }
   options.onProgress?.('optimising', 0.6);
   const optimized = runPipeline(graph, { optimize: options.optimize, validate: options.validate });
-  if (options.quantize) applyQuantization(optimized, options.quantize, { validate: options.validate });
+  if (options.quantize) {
+    applyQuantization(optimized, options.quantize, {
+      validate: options.validate,
+      calibration: options.calibration,
+      method: options.calibrationMethod,
+      percentile: options.percentile,
+      biasCorrection: options.biasCorrection,
+      onProgress: options.onProgress && ((fraction) => options.onProgress!('calibrating', 0.6 + 0.3 * fraction)),
+    });
+  }
   options.onProgress?.('optimised', 0.9);
   return optimized;
 }

@@ -31,9 +31,10 @@ export interface ChannelQuantization {
 
 /**
  * Symmetric per-channel int8 along `axis`; undefined when a value is not finite (the weight then stays float).
- * An all-zero channel gets scale 0, and its zeros come back exactly.
+ * An all-zero channel gets scale 0, and its zeros come back exactly. `minimumScales` (per channel) raises a scale
+ * where something else needs it larger (static int8 keeps an int32 bias in range that way).
  */
-export function quantizePerChannel(value: Tensor<'float32'>, axis: number): ChannelQuantization | undefined {
+export function quantizePerChannel(value: Tensor<'float32'>, axis: number, minimumScales?: ArrayLike<number>): ChannelQuantization | undefined {
   const dims = value.dims;
   const channels = dims[axis]!;
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
@@ -49,7 +50,7 @@ export function quantizePerChannel(value: Tensor<'float32'>, axis: number): Chan
     if (magnitude > largest[channel]!) largest[channel] = magnitude;
   }
   // The scale is rounded to float32 first, so quantising divides by exactly the scale that dequantising multiplies by.
-  const scales = largest.map((m) => Math.fround(m / 127));
+  const scales = largest.map((m, c) => Math.fround(Math.max(m / 127, minimumScales?.[c] ?? 0)));
   const quantized = new Int8Array(data.length);
   for (let o = 0, i = 0; o < outer; o++) {
     for (let c = 0; c < channels; c++) {

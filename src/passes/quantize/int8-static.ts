@@ -1,0 +1,72 @@
+/**
+ * Static (calibrated) full-int8 quantization of a float graph from any front-end, written in ONNX's QDQ form:
+ *
+ *   weights      DequantizeLinear(int8 constant, float32[C_out] scales, int8[C_out] zeros, axis = output channel)
+ *   biases       DequantizeLinear(int32 constant, x_scale · w_scale[c], int32 zeros, axis 0)
+ *   activations  QuantizeLinear(y, scale, zero_point) → DequantizeLinear(same), per tensor, asymmetric int8
+ *
+ * Float backends run the graph as it is (weight chains are folded once at load, src/runtime/fold-at-load.ts);
+ * backends with integer kernels fuse DequantizeLinear → op → QuantizeLinear into them
+ * (src/passes/quantize/qdq-fuse.ts). Where the pairs go: qdq-plan.ts. Ranges: ranges.ts, measured by running
+ * the float graph on the calibration samples (calibrate.ts). The rewrite itself, with bias correction:
+ * int8-rewrite.ts.
+ */
+import { WebliteError } from '../../errors.js';
+import type { Graph } from '../../ir/graph.js';
+import { inferShapes } from '../../ir/infer.js';
+import { eliminateDeadNodes } from '../eliminate-dead-nodes.js';
+import type { Pass } from '../pass.js';
+import { correctBiases } from './bias-correction.js';
+import { type CalibrationSample, calibrate, checkCalibration } from './calibrate.js';
+import { rewriteQdq } from './int8-rewrite.js';
+import { planQdq } from './qdq-plan.js';
+import { CALIBRATION_METHODS, type CalibrationMethod, DEFAULT_PERCENTILE } from './ranges.js';
+
+export interface StaticQuantizationOptions {
+  /** Representative inputs: one record per sample, mapping every graph input to a Tensor. */
+  calibration: CalibrationSample[];
+  /** How activation ranges are estimated (default 'minmax'). */
+  method?: CalibrationMethod;
+  /** For 'percentile': the share of values kept inside the range, in percent (default 99.999). */
+  percentile?: number;
+  /**
+   * Choose each int32 bias so that the quantized product's mean output per channel matches the float graph's on
+   * the calibration samples (default true; bias-correction.ts).
+   */
+  biasCorrection?: boolean;
+  /** Called after each calibration run with the fraction done (0–1). */
+  onProgress?: (fraction: number) => void;
+}
+
+/** Metadata property describing how the ranges were measured. */
+export const CALIBRATION_PROPERTY = 'quantization_calibration';
+
+export function quantizeInt8Static(options: StaticQuantizationOptions): Pass {
+  return {
+    name: 'quantize-int8-static',
+    run(graph: Graph) {
+      const samples = checkCalibration(graph, options.calibration);
+      const method = options.method ?? 'minmax';
+      if (!CALIBRATION_METHODS.includes(method)) {
+        throw new WebliteError('BAD_ARGUMENT', `quantize int8: unknown calibration method '${String(method)}' (expected ${CALIBRATION_METHODS.map((m) => `'${m}'`).join(' or ')})`);
+      }
+      const percentile = options.percentile ?? DEFAULT_PERCENTILE;
+      if (!(percentile > 50 && percentile <= 100)) {
+        throw new WebliteError('BAD_ARGUMENT', `quantize int8: percentile must be in (50, 100], got ${percentile}`);
+      }
+      const plan = planQdq(graph);
+      if (plan.activations.length === 0) return false;
+      const biasCorrection = options.biasCorrection ?? true;
+      const calibration = calibrate(graph, plan, samples, { method, percentile, biasCorrection, onProgress: options.onProgress });
+      const biases = rewriteQdq(graph, plan, calibration, { biasCorrection });
+      if (biasCorrection) correctBiases(graph, biases, calibration.preactivationMeans, samples);
+      eliminateDeadNodes.run(graph);
+      inferShapes(graph);
+      graph.metadata.properties[CALIBRATION_PROPERTY] =
+        `${method === 'percentile' ? `percentile ${percentile}` : method}, ${samples.length} sample${samples.length === 1 ? '' : 's'}` +
+        `${options.biasCorrection === false ? '' : ', bias correction'}`;
+      return true;
+    },
+  };
+}
+

@@ -1,0 +1,123 @@
+/**
+ * Range estimation for activations, and the asymmetric int8 parameters a range gives.
+ *
+ *   'minmax'      the smallest and largest value seen over all calibration samples;
+ *   'percentile'  the values at the (100 − p) % and p % points of a histogram over that min–max range (default
+ *                 p = 99.999): a handful of outliers no longer stretch the step for every other value.
+ *
+ * Parameters follow ONNX/TFLite asymmetric int8: the range is widened to contain 0 (zero padding and ReLU's zeros
+ * must be exact), scale = (high − low) / 255, zero point = round(−128 − low / scale) in [−128, 127].
+ */
+import type { Tensor } from '../../ir/tensor.js';
+
+export type CalibrationMethod = 'minmax' | 'percentile' | 'mse';
+export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile', 'mse'];
+
+export const DEFAULT_PERCENTILE = 99.999;
+
+/** Histogram bins for the percentile estimator: fine enough that one bin is well under one int8 step. */
+const BINS = 2048;
+
+export interface Range {
+  min: number;
+  max: number;
+}
+
+export interface ActivationParams {
+  scale: number;
+  zeroPoint: number;
+}
+
+/** Running min and max over every finite value seen. */
+export class MinMax {
+  min = Infinity;
+  max = -Infinity;
+
+  add(value: Tensor): void {
+    const data = value.data as Float32Array;
+    let { min, max } = this;
+    for (let i = 0; i < data.length; i++) {
+      const x = data[i]!;
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+    this.min = min;
+    this.max = max;
+  }
+
+  get range(): Range {
+    return this.min <= this.max ? { min: this.min, max: this.max } : { min: 0, max: 0 };
+  }
+}
+
+/** Counts over [min, max] (the min–max pass's range), for percentile ranges. */
+export class Histogram {
+  private readonly counts = new Float64Array(BINS);
+  private readonly width: number;
+
+  constructor(private readonly span: Range) {
+    this.width = (span.max - span.min) / BINS;
+  }
+
+  add(value: Tensor): void {
+    const data = value.data as Float32Array;
+    const { min } = this.span;
+    const inverse = this.width > 0 ? 1 / this.width : 0;
+    for (let i = 0; i < data.length; i++) {
+      const x = data[i]!;
+      if (!Number.isFinite(x)) continue;
+      this.counts[Math.min(BINS - 1, Math.max(0, Math.floor((x - min) * inverse)))]! += 1;
+    }
+  }
+
+  /**
+   * The range, shrunk towards 0 by a common factor, whose int8 grid gives the least squared error over the
+   * histogram: rounding error (step² / 12) inside, clipping error outside.
+   */
+  mse(): Range {
+    const low = Math.min(this.span.min, 0);
+    const high = Math.max(this.span.max, 0);
+    if (this.width === 0 || high === low) return { ...this.span };
+    let best = { error: Infinity, range: { min: low, max: high } };
+    for (let factor = 1; factor >= 0.2; factor -= 0.01) {
+      const range = { min: low * factor, max: high * factor };
+      const step = (range.max - range.min) / 255;
+      let error = 0;
+      for (let bin = 0; bin < BINS; bin++) {
+        const count = this.counts[bin]!;
+        if (count === 0) continue;
+        const x = this.span.min + (bin + 0.5) * this.width;
+        const clipped = Math.min(range.max, Math.max(range.min, x));
+        error += count * ((x - clipped) ** 2 + (step * step) / 12);
+      }
+      if (error < best.error) best = { error, range };
+    }
+    return best.range;
+  }
+
+  /** The range from the (100 − p) % point to the p % point; the bin edges outward, so the kept values fit. */
+  percentile(p: number): Range {
+    if (this.width === 0) return { ...this.span };
+    const total = this.counts.reduce((a, b) => a + b, 0);
+    const tail = (total * (100 - p)) / 100;
+    let low = 0;
+    for (let seen = 0; low < BINS - 1 && seen + this.counts[low]! <= tail; low++) seen += this.counts[low]!;
+    let high = BINS - 1;
+    for (let seen = 0; high > low && seen + this.counts[high]! <= tail; high--) seen += this.counts[high]!;
+    return { min: this.span.min + low * this.width, max: this.span.min + (high + 1) * this.width };
+  }
+}
+
+export function union(a: Range, b: Range): Range {
+  return { min: Math.min(a.min, b.min), max: Math.max(a.max, b.max) };
+}
+
+/** Asymmetric int8 parameters for a range; an all-zero tensor gets scale 1 (any scale represents it exactly). */
+export function activationParams(range: Range): ActivationParams {
+  const low = Math.min(range.min, 0);
+  const high = Math.max(range.max, 0);
+  if (!(high > low) || !Number.isFinite(high - low)) return { scale: 1, zeroPoint: 0 };
+  const scale = Math.fround((high - low) / 255);
+  const zeroPoint = Math.max(-128, Math.min(127, Math.round(-128 - low / scale)));
+  return { scale, zeroPoint };
+}
