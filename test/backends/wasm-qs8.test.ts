@@ -72,12 +72,13 @@ function randomInput(dims: number[], seed: number, scale: number): Tensor {
   return new Tensor('float32', Float32Array.from(ints(dims.reduce((a, b) => a * b, 1), -140, 140, seed), (v) => v * scale), dims);
 }
 
-async function check(spec: ModelSpec, feeds: Record<string, Tensor>, wantKernels: string[]) {
+async function check(spec: ModelSpec, feeds: Record<string, Tensor>, wantKernels: string[], threads = 1) {
   const onnx = buildModel(spec);
   const graph = importModel(onnx, { fileName: 'qdq.onnx' });
   expect(fuseQdq.run(graph)).toBe(true);
   const fused = writeWlm(graph);
-  const wasm = await InferenceSession.create(fused, { backend: 'wasm' });
+  const wasm = await InferenceSession.create(fused, { backend: 'wasm', threads });
+  expect(wasm.threads).toBe(threads);
   const reference = await InferenceSession.create(fused, { backend: 'reference' });
   const float = await InferenceSession.create(onnx, { backend: 'reference' });
   const got = await wasm.run(feeds);
@@ -128,6 +129,15 @@ describe('quantized ops on the wasm int8 kernels (exact vs the integer reference
   it('grouped conv (3 groups) with dilation', async () => {
     const { spec, feeds } = convCase([1, 6, 8, 7], [9, 2, 3, 2], { group: 3, dilations: [2, 1], pads: [2, 1, 2, 0] }, 31);
     await check(spec, feeds, ['qs8-igemm-minmax-fp32-4x8c2s4-wasmsimd-dot16x2']);
+  });
+
+  it('threads: 2 split pixels and rows across the pool with identical results (conv, depthwise, GEMM)', async () => {
+    const a = convCase([2, 13, 17, 9], [11, 13, 3, 3], { pads: [1, 1, 1, 1] }, 51);
+    await check(a.spec, a.feeds, ['qs8-igemm-minmax-fp32-4x8c2s4-wasmsimd-dot16x2'], 2);
+    const b = convCase([1, 19, 21, 23], [19, 1, 3, 3], { group: 19, pads: [1, 1, 1, 1] }, 53);
+    await check(b.spec, b.feeds, ['qs8-dwconv-minmax-fp32-up16c-wasmsimd-dot16x2'], 2);
+    const c = convCase([1, 24, 19, 21], [40, 24, 1, 1], {}, 55);
+    await check(c.spec, c.feeds, ['qs8-gemm-minmax-fp32-4x8c2s4-wasmsimd-dot16x2'], 2);
   });
 
   it('depthwise 3×3 (17 channels: one full tile of 16 and a remainder) and 5×5 stride 2', async () => {
