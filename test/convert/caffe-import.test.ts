@@ -142,11 +142,11 @@ describe('importCaffe: errors', () => {
   it('lists every unsupported layer type with its layers in one error', () => {
     const error = importError(`
       input: "x" input_shape { dim: 1 dim: 3 dim: 4 dim: 4 }
-      layer { name: "up1" type: "Upsample" bottom: "x" top: "u1" upsample_param { scale: 2 } }
+      layer { name: "up1" type: "Python" bottom: "x" top: "u1" python_param { module: "m" layer: "L" } }
       layer { name: "detect" type: "DetectionOutput" bottom: "u1" bottom: "x" top: "c" }
-      layer { name: "up2" type: "Upsample" bottom: "c" top: "u2" }`);
+      layer { name: "up2" type: "Python" bottom: "c" top: "u2" }`);
     expect(error.code).toBe('UNSUPPORTED_OP');
-    expect(error.message).toMatch(/net\.prototxt: 2 unsupported Caffe layer type\(s\): Upsample \(up1, up2\); DetectionOutput \(detect\)/);
+    expect(error.message).toMatch(/net\.prototxt: 2 unsupported Caffe layer type\(s\): Python \(up1, up2\); DetectionOutput \(detect\)/);
   });
 
   it('reports unsupported variants of known layers and skips what depends on them', () => {

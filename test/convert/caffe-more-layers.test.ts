@@ -1,7 +1,9 @@
 /**
- * Caffe layers beyond the BVLC core list: Crop, MVN, ReLU6, Log, Swish, Mish against OpenCV's dnn (relative L2 ≤ 1e-4,
- * float32), and the layers OpenCV 4.6 cannot read or run (Interp: no interp_param in its schema, and its Interp takes
- * one bottom; ShuffleChannel's parameter; Tile, Reduction, ArgMax, Threshold, and Log's base/scale/shift, which OpenCV's Log ignores) against plain loops written from
+ * Caffe layers beyond the BVLC core list: Crop, MVN, ReLU6, Log, Swish, Mish, ConvolutionDepthwise, HardSwish,
+ * HardSigmoid against OpenCV's dnn (relative L2 ≤ 1e-4, float32), and the layers OpenCV 4.6 cannot read or run
+ * (Interp: no interp_param in its schema, and its Interp takes one bottom; ShuffleChannel's parameter; Axpy, which
+ * OpenCV 4.6 computes as a·Y + X where SENet's layer computes a·X + Y; Upsample, Tile,
+ * Reduction, ArgMax, Threshold, Embed, Parameter, and Log's base/scale/shift, which OpenCV's Log ignores) against plain loops written from
  * Caffe's own kernels (max |error| ≤ 1e-5). MVN with a large eps is checked against Caffe's formula x / (std + eps):
  * OpenCV divides by sqrt(var + eps) instead, so its case uses an eps too small to tell them apart.
  */
@@ -13,9 +15,9 @@ import { Tensor } from '../../src/ir/tensor.js';
 import { runPipeline } from '../../src/passes/pipeline.js';
 import { InferenceSession } from '../../src/runtime/session.js';
 import { caffeType } from '../../src/convert/caffe/proto.js';
-import { compareWithOpenCV, encodeCaffeModel, opencvPresent, randomTensor, randomWeights } from './caffe-helpers.js';
+import { type LayerWeights, compareWithOpenCV, encodeCaffeModel, opencvPresent, randomTensor, randomWeights } from './caffe-helpers.js';
 
-const OPENCV_CASES: { name: string; prototxt: string; feeds: Record<string, Tensor> }[] = [
+const OPENCV_CASES: { name: string; prototxt: string; feeds: Record<string, Tensor>; weights?: LayerWeights[] }[] = [
   {
     name: 'Crop: default axis 2 with one offset, axis 1 with per-axis offsets, axis −3 without offsets',
     prototxt: `
@@ -40,13 +42,24 @@ const OPENCV_CASES: { name: string; prototxt: string; feeds: Record<string, Tens
       layer { name: "mish" type: "Mish" bottom: "data" top: "mish" }`,
     feeds: { data: randomTensor([2, 4, 5, 6], 26, 8) },
   },
+  {
+    name: 'ConvolutionDepthwise (group implied and given), HardSwish, HardSigmoid',
+    prototxt: `
+      input: "data" input_shape { dim: 1 dim: 4 dim: 6 dim: 7 }
+      layer { name: "dw" type: "ConvolutionDepthwise" bottom: "data" top: "dw" convolution_param { num_output: 4 kernel_size: 3 pad: 1 } }
+      layer { name: "dw2" type: "ConvolutionDepthwise" bottom: "data" top: "dw2" convolution_param { num_output: 8 kernel_size: 3 stride: 2 group: 4 } }
+      layer { name: "hswish" type: "HardSwish" bottom: "dw" top: "hswish" }
+      layer { name: "hsigmoid" type: "HardSigmoid" bottom: "dw" top: "hsigmoid" }`,
+    feeds: { data: randomTensor([1, 4, 6, 7], 27, 5) },
+    weights: randomWeights({ dw: [[4, 1, 3, 3], [4]], dw2: [[8, 1, 3, 3], [8]] }, { dw: 'ConvolutionDepthwise', dw2: 'ConvolutionDepthwise' }),
+  },
 ];
 
 describe.skipIf(!opencvPresent)(`more Caffe layers vs OpenCV dnn${opencvPresent ? '' : ' (skipped: python3 cannot import cv2)'}`, () => {
   for (const testCase of OPENCV_CASES) {
     for (const optimize of [true, false]) {
       it(`${testCase.name}${optimize ? '' : ' (no passes)'}`, async () => {
-        const results = await compareWithOpenCV(testCase.prototxt, encodeCaffeModel([]), testCase.feeds, optimize);
+        const results = await compareWithOpenCV(testCase.prototxt, encodeCaffeModel(testCase.weights ?? []), testCase.feeds, optimize);
         for (const result of results) {
           expect(result.dims, result.output).toEqual(result.wantDims);
           expect(result.relativeL2, result.output).toBeLessThanOrEqual(1e-4);
@@ -166,6 +179,50 @@ describe('Caffe layers OpenCV cannot read, vs loops from Caffe kernels', () => {
     expectClose(got.shuffle, [2, 6, 2, 3], shuffled, 'shuffle');
     expectClose(got.tile, [2, 6, 6, 3], tiled, 'tile');
     expectClose(got.step, [2, 6, 2, 3], x.map((v) => (v > 0.25 ? 1 : 0)), 'threshold');
+  });
+
+  it('Axpy: a · X + Y (bottoms a, X, Y as in the SENet layer)', async () => {
+    const [a, x, y] = [randomTensor([1, 3, 1, 1], 41), randomTensor([1, 3, 2, 2], 42), randomTensor([1, 3, 2, 2], 43)];
+    const got = await run(`input: "a" input_shape { dim: 1 dim: 3 dim: 1 dim: 1 }
+      input: "x" input_shape { dim: 1 dim: 3 dim: 2 dim: 2 }
+      input: "y" input_shape { dim: 1 dim: 3 dim: 2 dim: 2 }
+      layer { name: "axpy" type: "Axpy" bottom: "a" bottom: "x" bottom: "y" top: "axpy" }`, { a, x, y });
+    const [av, xv, yv] = [a, x, y].map((t) => t.data as Float32Array) as [Float32Array, Float32Array, Float32Array];
+    expectClose(got.axpy, [1, 3, 2, 2], xv.map((v, i) => av[Math.floor(i / 4)]! * v + yv[i]!), 'axpy');
+  });
+
+  it('Upsample (nearest, one scale and per-axis scales), Embed, Parameter', async () => {
+    const data = randomTensor([1, 2, 3, 4], 37);
+    const ids = new Tensor('float32', Float32Array.from([3, 0, 4, 4, 1, 2]), [2, 3]);
+    const table = randomTensor([5, 3], 38);
+    const bias = randomTensor([3], 39);
+    const value = randomTensor([2, 3], 40);
+    const prototxt = `
+      input: "data" input_shape { dim: 1 dim: 2 dim: 3 dim: 4 }
+      input: "ids" input_shape { dim: 2 dim: 3 }
+      layer { name: "up" type: "Upsample" bottom: "data" top: "up" upsample_param { scale: 2 } }
+      layer { name: "up_hw" type: "Upsample" bottom: "data" top: "up_hw" upsample_param { scale_h: 3 scale_w: 1 } }
+      layer { name: "embed" type: "Embed" bottom: "ids" top: "embed" embed_param { num_output: 3 input_dim: 5 } }
+      layer { name: "param" type: "Parameter" top: "param" parameter_param { shape { dim: 2 dim: 3 } } }`;
+    const blobs = (tensors: Tensor[]) => tensors.map((t) => ({ dims: [...t.dims], data: t.data as Float32Array }));
+    const weights = encodeCaffeModel([
+      { name: 'embed', type: 'Embed', blobs: blobs([table, bias]) },
+      { name: 'param', type: 'Parameter', blobs: blobs([value]) },
+    ]);
+    const graph = runPipeline(importCaffe(prototxt, { weights, fileName: 'net.prototxt' }), { validate: true });
+    const session = await InferenceSession.create(writeWlm(graph), { backend: 'reference' });
+    const got = await session.run({ data, ids });
+    const x = data.data as Float32Array;
+    const nearest = (sh: number, sw: number) =>
+      Array.from({ length: 2 * 3 * sh * 4 * sw }, (_, i) => {
+        const [c, y, xo] = [Math.floor(i / (3 * sh * 4 * sw)), Math.floor(i / (4 * sw)) % (3 * sh), i % (4 * sw)];
+        return x[c * 12 + Math.floor(y / sh) * 4 + Math.floor(xo / sw)]!;
+      });
+    expectClose(got.up, [1, 2, 6, 8], nearest(2, 2), 'up');
+    expectClose(got.up_hw, [1, 2, 9, 4], nearest(3, 1), 'up_hw');
+    const rows = Array.from(ids.data as Float32Array).flatMap((id) => [0, 1, 2].map((k) => (table.data as Float32Array)[id * 3 + k]! + (bias.data as Float32Array)[k]!));
+    expectClose(got.embed, [2, 3, 3], rows, 'embed');
+    expectClose(got.param, [2, 3], value.data as Float32Array, 'param');
   });
 
   it('Reduction (SUM, ASUM, SUMSQ, MEAN; coeff; axis 0 and 2) and ArgMax (with and without axis, top_k, out_max_val)', async () => {

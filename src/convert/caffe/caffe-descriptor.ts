@@ -62,20 +62,23 @@ const layerParameterFields: Record<string, FieldEntry> = {
   // The SSD fork's layers.
   argmax_param: [103, 'ArgMaxParameter'],
   crop_param: [144, 'CropParameter'],
+  embed_param: [137, 'EmbedParameter'],
   log_param: [134, 'LogParameter'],
   mvn_param: [120, 'MVNParameter'],
+  parameter_param: [145, 'ParameterParameter'],
   reduction_param: [136, 'ReductionParameter'],
   threshold_param: [128, 'ThresholdParameter'],
   tile_param: [138, 'TileParameter'],
   permute_param: [202, 'PermuteParameter'],
   prior_box_param: [203, 'PriorBoxParameter'],
   norm_param: [206, 'NormalizeParameter'],
-  // Forks' layers (DeepLab/PSPNet Interp, ShuffleNet's ShuffleChannel, Swish). Their numbers clash between forks
+  // Forks' layers (DeepLab/PSPNet Interp, ShuffleNet's ShuffleChannel, Swish, darknet2caffe's Upsample). Their numbers clash between forks
   // (DeepLab's interp_param is 143, BVLC's input_param), and only the text parser meets them: weights are decoded
   // with WeightsNetParameter, which skips every layer parameter. So they sit at numbers no fork uses.
   interp_param: [10143, 'InterpParameter'],
   shuffle_channel_param: [10164, 'ShuffleChannelParameter'],
   swish_param: [10165, 'SwishParameter'],
+  upsample_param: [10149, 'UpsampleParameter'],
 };
 
 /** The old (V1) layer message: an enum type and its own field numbers. */
@@ -299,6 +302,23 @@ export const caffeDescriptor = {
           pad_end: [6, 'int32'],
         }),
         ShuffleChannelParameter: message({ group: [1, 'uint32'] }),
+        UpsampleParameter: message({
+          scale: [1, 'uint32'],
+          scale_h: [2, 'uint32'],
+          scale_w: [3, 'uint32'],
+          pad_out_h: [4, 'bool'],
+          pad_out_w: [5, 'bool'],
+          upsample_h: [6, 'uint32'],
+          upsample_w: [7, 'uint32'],
+        }),
+        EmbedParameter: message({
+          num_output: [1, 'uint32'],
+          input_dim: [2, 'uint32'],
+          bias_term: [3, 'bool'],
+          weight_filler: [4, 'FillerParameter'],
+          bias_filler: [5, 'FillerParameter'],
+        }),
+        ParameterParameter: message({ shape: [1, 'BlobShape'] }),
         SwishParameter: message({ beta: [1, 'float'] }),
         // What decodeWeights reads of a .caffemodel: layer names and blobs, in both layer forms; everything else
         // (parameters, whose numbers differ between forks) is skipped unread.

@@ -1,4 +1,7 @@
-/** Elementwise layers: ReLU, ReLU6, PReLU, Sigmoid, TanH, ELU, AbsVal, BNLL, Clip, Power, Exp, Log, Threshold, Swish, Mish, Dropout. */
+/**
+ * Elementwise layers: ReLU, ReLU6, PReLU, Sigmoid, TanH, ELU, AbsVal, BNLL, Clip, Power, Exp, Log, Threshold, Swish,
+ * Mish, HardSwish, HardSigmoid, Dropout.
+ */
 import type { OpType } from '../../../ir/ops.js';
 import { Tensor } from '../../../ir/tensor.js';
 import type { LayerContext } from '../builder.js';
@@ -130,3 +133,9 @@ export function mish(ctx: LayerContext): void {
   const gate = ctx.node('Tanh', [softplus], [ctx.temp('gate')], {}, 'tanh')[0]!;
   ctx.node('Mul', [x, gate], [ctx.outputs[0]!]);
 }
+
+/** HardSwish (forks, OpenCV): x · relu6(x + 3) / 6. */
+export const hardSwish = unary('HardSwish');
+
+/** HardSigmoid (forks, OpenCV): clip(0.2·x + 0.5, 0, 1), ONNX's defaults (the layer has no parameters). */
+export const hardSigmoid = unary('HardSigmoid');

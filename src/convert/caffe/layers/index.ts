@@ -1,11 +1,11 @@
 /** The Caffe layer types weblite converts: bottom/top counts and the converter of each (V2 type names). */
 import type { LayerContext } from '../builder.js';
-import { clip, elu, exp, log, mish, power, prelu, relu, relu6, swish, threshold, unary } from './activation.js';
+import { clip, elu, exp, hardSigmoid, hardSwish, log, mish, power, prelu, relu, relu6, swish, threshold, unary } from './activation.js';
 import { batchNorm, lrn, mvn, normalize, scaleOrBias } from './normalization.js';
 import { priorBox } from './prior-box.js';
 import { argMax, reduction } from './reduce.js';
-import { crop, interp, shuffleChannel, tile } from './resample.js';
-import { concat, eltwise, flatten, permute, reshape, slice, softmax, split } from './structure.js';
+import { axpy, crop, interp, shuffleChannel, tile, upsample } from './resample.js';
+import { concat, eltwise, embed, flatten, parameter, permute, reshape, slice, softmax, split } from './structure.js';
 import { convolution, innerProduct, pooling } from './vision.js';
 
 export interface LayerSpec {
@@ -20,6 +20,8 @@ const one = (convert: LayerSpec['convert']): LayerSpec => ({ bottoms: [1, 1], to
 export const LAYERS: Record<string, LayerSpec> = {
   Convolution: one((ctx) => convolution(ctx, false)),
   Deconvolution: one((ctx) => convolution(ctx, true)),
+  ConvolutionDepthwise: one((ctx) => convolution(ctx, false, true)),
+  DepthwiseConvolution: one((ctx) => convolution(ctx, false, true)),
   InnerProduct: one(innerProduct),
   Pooling: one(pooling),
   ReLU: one(relu),
@@ -37,6 +39,8 @@ export const LAYERS: Record<string, LayerSpec> = {
   Threshold: one(threshold),
   Swish: one(swish),
   Mish: one(mish),
+  HardSwish: one(hardSwish),
+  HardSigmoid: one(hardSigmoid),
   Dropout: one(unary('Identity')),
   BatchNorm: one(batchNorm),
   Scale: { bottoms: [1, 2], tops: [1, 1], convert: (ctx) => scaleOrBias(ctx, 'scale') },
@@ -56,6 +60,10 @@ export const LAYERS: Record<string, LayerSpec> = {
   Interp: { bottoms: [1, 2], tops: [1, 1], convert: interp },
   ShuffleChannel: one(shuffleChannel),
   Tile: one(tile),
+  Upsample: { bottoms: [1, 2], tops: [1, 1], convert: upsample },
+  Axpy: { bottoms: [3, 3], tops: [1, 1], convert: axpy },
+  Embed: one(embed),
+  Parameter: { bottoms: [0, 0], tops: [1, 1], convert: parameter },
   Reduction: one(reduction),
   ArgMax: one(argMax),
   PriorBox: { bottoms: [2, 2], tops: [1, 1], convert: priorBox },

@@ -119,3 +119,26 @@ export function tile(ctx: LayerContext): void {
   const repeats = Array.from({ length: rank }, (_, i) => (i === axis ? tiles : 1));
   ctx.node('Tile', [ctx.inputs[0]!, ctx.int64s('repeats', repeats)], [ctx.outputs[0]!]);
 }
+
+/**
+ * Upsample (darknet2caffe's YOLO ports): nearest-neighbour enlargement by `scale` (or scale_h / scale_w). SegNet's
+ * two-bottom form (unpooling with the pooling mask) is not supported.
+ */
+export function upsample(ctx: LayerContext): void {
+  const p = ctx.param<ScalarParameters>('upsample');
+  if (ctx.inputs.length !== 1) throw ctx.unsupported('the two-bottom Upsample (unpooling with a mask) is not supported');
+  const dims = ctx.knownDims(0);
+  if (dims.length !== 4) throw ctx.fail(`Upsample needs a 4-D input, got [${dims}]`);
+  const scale = (p.scale as number | undefined) ?? 1;
+  const [scaleH, scaleW] = [(p.scale_h as number | undefined) ?? scale, (p.scale_w as number | undefined) ?? scale];
+  if (![scaleH, scaleW].every((v) => Number.isInteger(v) && v >= 1)) throw ctx.fail(`scales must be positive integers, got ${scaleH} × ${scaleW}`);
+  const sizes = ctx.int64s('sizes', [dims[0]!, dims[1]!, dims[2]! * scaleH, dims[3]! * scaleW]);
+  ctx.node('Resize', [ctx.inputs[0]!, '', '', sizes], [ctx.outputs[0]!], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+}
+
+/** Axpy (SENet ports): a · x + y with a [N, C, 1, 1] per channel. */
+export function axpy(ctx: LayerContext): void {
+  const [a, x, y] = ctx.inputs as [string, string, string];
+  const product = ctx.node('Mul', [a, x], [ctx.temp('product')], {}, 'scale')[0]!;
+  ctx.node('Add', [product, y], [ctx.outputs[0]!]);
+}

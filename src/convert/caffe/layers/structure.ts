@@ -1,4 +1,7 @@
-/** Layers that combine, split or reshape blobs: Eltwise, Concat, Slice, Split, Flatten, Reshape, Permute, Softmax. */
+/**
+ * Layers that combine, split or reshape blobs: Eltwise, Concat, Slice, Split, Flatten, Reshape, Permute, Softmax; and
+ * the table lookups Embed and Parameter.
+ */
 import type { Dim } from '../../../ir/graph.js';
 import type { LayerContext } from '../builder.js';
 import type { BlobShape, EltwiseParameter, ScalarParameters } from '../messages.js';
@@ -136,4 +139,26 @@ export function permute(ctx: LayerContext): void {
 export function softmax(ctx: LayerContext): void {
   const axis = (ctx.param<ScalarParameters>('softmax').axis as number | undefined) ?? 1;
   ctx.node('Softmax', [ctx.inputs[0]!], [ctx.outputs[0]!], { axis: normalizeAxis(ctx, axis, ctx.dims(0).length) });
+}
+
+/** Embed: rows of the [input_dim, num_output] weights picked by the (float-valued) indices, plus the bias. */
+export function embed(ctx: LayerContext): void {
+  const p = ctx.param<ScalarParameters>('embed');
+  const outputs = p.num_output as number | undefined;
+  const inputDim = p.input_dim as number | undefined;
+  if (!outputs || !inputDim) throw ctx.fail('embed_param needs num_output and input_dim');
+  const weights = ctx.constant('weights', ctx.blob(0, [inputDim, outputs], 'weights'));
+  const indices = ctx.node('Cast', [ctx.inputs[0]!], [ctx.temp('indices')], { to: 'int64' }, 'indices')[0]!;
+  if (!((p.bias_term as boolean | undefined) ?? true)) {
+    ctx.node('Gather', [weights, indices], [ctx.outputs[0]!], { axis: 0 });
+    return;
+  }
+  const rows = ctx.node('Gather', [weights, indices], [ctx.temp('rows')], { axis: 0 }, 'gather')[0]!;
+  ctx.node('Add', [rows, ctx.constant('bias', ctx.blob(1, [outputs], 'bias'))], [ctx.outputs[0]!]);
+}
+
+/** Parameter: a learned blob of parameter_param's shape as the top (no bottom). */
+export function parameter(ctx: LayerContext): void {
+  const shape = ctx.param<{ shape?: BlobShape }>('parameter').shape?.dim ?? [];
+  ctx.alias(0, ctx.constant('value', ctx.blob(0, shape, 'value')));
 }

@@ -51,7 +51,11 @@ function channels(ctx: LayerContext): number {
   return c;
 }
 
-export function convolution(ctx: LayerContext, transposed: boolean): void {
+/**
+ * Convolution and Deconvolution; `depthwise` for the forks' ConvolutionDepthwise / DepthwiseConvolution layers, whose
+ * group defaults to the input channel count.
+ */
+export function convolution(ctx: LayerContext, transposed: boolean, depthwise = false): void {
   const p = ctx.param<ConvolutionParameter>('convolution');
   if ((p.axis ?? 1) !== 1) throw ctx.unsupported(`convolution over axis ${p.axis} (only the channel axis 1)`);
   const rank = spatialRank(ctx, 1);
@@ -60,8 +64,8 @@ export function convolution(ctx: LayerContext, transposed: boolean): void {
   const strides = perAxis(ctx, 'stride', { list: p.stride, height: p.stride_h, width: p.stride_w }, rank, 1);
   const dilations = perAxis(ctx, 'dilation', { list: p.dilation }, rank, 1);
   const outputs = p.num_output ?? 0;
-  const group = p.group ?? 1;
   const inputs = channels(ctx);
+  const group = p.group ?? (depthwise ? inputs : 1);
   if (outputs < 1) throw ctx.fail('num_output must be given and positive');
   if (group < 1 || inputs % group !== 0 || outputs % group !== 0) {
     throw ctx.fail(`group ${group} must divide the input channels (${inputs}) and num_output (${outputs})`);
