@@ -1,6 +1,6 @@
 // SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND against the TFLite interpreter: alone (native and NCHW forms, 3-D), and
 // the atrous pattern TensorFlow exports (STB → CONV_2D / DEPTHWISE_CONV_2D → BTS), which the converter folds into
-// one dilated Conv — float and uint8. Tolerance: 1e-5 (float; the fold sums the same products in another order),
+// one dilated Conv — float, uint8 and int8 per-channel. Tolerance: 1e-5 (float; the fold sums the same products in another order),
 // one quantization step (uint8: one requantizing conv on the path).
 import { describe, expect, it } from 'vitest';
 import { OPTIONS, type ModelSpec, type TensorSpec } from '../helpers/tflite-builder.js';
@@ -112,6 +112,18 @@ describe('TFLite SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND vs the TFLite interpret
     const bias = { ...i32([4], random(4, -500, 500, 6).map(Math.floor)), quantization: { scale: [inputScale * filterScale], zeroPoint: [0] } };
     let count = 0;
     const activation = (shape: number[]) => (count++ < 2 ? quantized('uint8', shape, inputScale, 128) : quantized('uint8', shape, 6 / 255, 0));
+    const graph = await checkModel(atrous(a, { activation, filter, bias }), { steps: 1 });
+    expect(graph.nodes.filter((node) => String(node.attrs.dilations) === '2,2').length).toBe(1);
+  });
+
+  it('int8 per-channel: STB → DEPTHWISE_CONV_2D → BTS folds, within one quantization step', async () => {
+    const a: Atrous = { input: [1, 10, 10, 4], block: [2, 2], paddings: [2, 2, 2, 2], crops: [0, 0, 0, 0], kernel: [3, 3], channels: 4, depthwise: true };
+    const scales = [0.02, 0.01, 0.03, 0.015];
+    const inputScale = 0.05;
+    const filter = quantized('int8', [1, 3, 3, 4], scales, [0, 0, 0, 0], random(36, -127, 128, 7).map(Math.floor), 3);
+    const bias = { ...i32([4], random(4, -300, 300, 8).map(Math.floor)), quantization: { scale: scales.map((s) => s * inputScale), zeroPoint: [0, 0, 0, 0] } };
+    let count = 0;
+    const activation = (shape: number[]) => (count++ < 2 ? quantized('int8', shape, inputScale, -2) : quantized('int8', shape, 0.04, 3));
     const graph = await checkModel(atrous(a, { activation, filter, bias }), { steps: 1 });
     expect(graph.nodes.filter((node) => String(node.attrs.dilations) === '2,2').length).toBe(1);
   });
