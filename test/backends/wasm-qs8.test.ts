@@ -206,4 +206,28 @@ describe('quantized ops on the wasm int8 kernels (exact vs the integer reference
       ['ts/concat-memcpy-x8', 'ts/copy-x8'],
     );
   });
+
+  it('an onnxruntime QOperator model (QLinearConv + com.microsoft QLinearAdd / QLinearGlobalAveragePool) runs on the int8 kernels', async () => {
+    const init: Record<string, Tensor> = {
+      xs: scalar(0.02), xz: zp(-3), w: i8([5, 5, 3, 3], 61), ws: new Tensor('float32', Float32Array.from([0.004, 0.005, 0.003, 0.006, 0.004]), [5]),
+      wz: new Tensor('int8', new Int8Array(5), [5]), ys: scalar(0.05), yz: zp(2), b: new Tensor('int32', Int32Array.from(ints(5, -500, 500, 62)), [5]),
+      as: scalar(0.06), az: zp(-1), gs: scalar(0.03), gz: zp(0),
+    };
+    const nodes: NodeSpec[] = [
+      { op: 'QLinearConv', inputs: ['x', 'xs', 'xz', 'w', 'ws', 'wz', 'ys', 'yz', 'b'], outputs: ['c'], attrs: { pads: [1, 1, 1, 1] } },
+      { op: 'QLinearAdd', domain: 'com.microsoft', inputs: ['c', 'ys', 'yz', 'x', 'xs', 'xz', 'as', 'az'], outputs: ['sum'] },
+      { op: 'QLinearGlobalAveragePool', domain: 'com.microsoft', inputs: ['sum', 'as', 'az', 'gs', 'gz'], outputs: ['y'], attrs: { channels_last: 0 } },
+    ];
+    const model = buildModel({ inputs: [{ name: 'x', type: 'int8', dims: [1, 5, 9, 8] }], outputs: [{ name: 'y', type: 'int8', dims: [] }], nodes, initializers: init });
+    const x = i8([1, 5, 9, 8], 63);
+    const wasm = await InferenceSession.create(model, { backend: 'wasm' });
+    const reference = await InferenceSession.create(model, { backend: 'reference' });
+    const got = (await wasm.run({ x })).y!;
+    const want = (await reference.run({ x })).y!;
+    expect(Array.from(got.data as Int8Array)).toEqual(Array.from(want.data as Int8Array));
+    expect(wasm.placement.map((p) => p.kernel)).toEqual(['qs8-igemm-minmax-fp32-4x8c2s4-wasmsimd-dot16x2', 'qs8-vbinary-minmax-fp32-16x-wasmsimd', 'qs8-global-avgpool-minmax-fp32-up16c-wasmsimd']);
+    // The com.microsoft ops are not ONNX operators: from the default domain they are reported unsupported.
+    const wrong = buildModel({ inputs: [{ name: 'x', type: 'int8', dims: [1, 5, 9, 8] }], outputs: [{ name: 'y', type: 'int8', dims: [] }], nodes: [{ ...nodes[1]!, domain: undefined, inputs: ['x', 'xs', 'xz', 'x', 'xs', 'xz', 'as', 'az'], outputs: ['y'] }], initializers: init });
+    await expect(InferenceSession.create(wrong, { backend: 'wasm' })).rejects.toThrow(/QLinearAdd.*com\.microsoft/);
+  });
 });

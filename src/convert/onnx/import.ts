@@ -26,6 +26,11 @@ export const MIN_OPSET = 7;
 /** weblite's own fused ops: never read from an ONNX file (onnxruntime's com.microsoft ops of the same name differ). Gelu is
  * accepted: it is ONNX's own op (opset 20) with the same meaning. */
 const IR_ONLY_OPS = new Set(['FusedConv', 'FusedGemm', 'FusedMatMul']);
+/**
+ * onnxruntime's com.microsoft quantized operators that weblite implements (src/ir/ops/qlinear.ts, same semantics):
+ * what onnxruntime's quantizer writes in its QOperator format. Accepted from that domain only.
+ */
+const MICROSOFT_OPS = new Set(['QGemm', 'QLinearAdd', 'QLinearMul', 'QLinearAveragePool', 'QLinearGlobalAveragePool']);
 export const MAX_OPSET = 18;
 
 export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): GraphType {
@@ -78,8 +83,17 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
   for (const [index, nodeProto] of (proto.node ?? []).entries()) {
     const node = pendingNode(nodeProto, index, names, fileName, files);
     const domain = nodeProto.domain ?? '';
-    if (domain !== '' && domain !== 'ai.onnx') {
+    if (domain === 'com.microsoft' && MICROSOFT_OPS.has(node.op)) {
+      const problem = microsoftProblem(node);
+      if (problem) {
+        addUnsupported(unsupported, `${domain}.${node.op}`, `${node.name}: ${problem}`);
+        continue;
+      }
+    } else if (domain !== '' && domain !== 'ai.onnx') {
       addUnsupported(unsupported, `${domain}.${node.op}`, node.name);
+      continue;
+    } else if (MICROSOFT_OPS.has(node.op)) {
+      addUnsupported(unsupported, node.op, `${node.name}: not an ONNX operator (onnxruntime defines it in the com.microsoft domain)`);
       continue;
     }
     if (node.op === 'Constant') {
@@ -148,6 +162,16 @@ function valueInfo(input: ValueInfoProto, fileName: string): TensorInfo {
     return `${name}_dim${i}`;
   });
   return { name, type, dims };
+}
+
+/** Why a com.microsoft quantized node cannot be imported (channels-last pooling, QGemm with a float output). */
+function microsoftProblem(node: PendingNode): string | undefined {
+  if (node.attrs.channels_last !== undefined) {
+    if (node.attrs.channels_last !== 0) return 'channels_last=1 is not supported';
+    delete node.attrs.channels_last;
+  }
+  if (node.op === 'QGemm' && (node.inputs[7] ?? '') === '') return 'QGemm with a float output (no y_scale) is not supported';
+  return undefined;
 }
 
 function pendingNode(proto: NodeProto, index: number, names: Set<string>, fileName: string, files: ExternalFiles): PendingNode {
