@@ -1,6 +1,7 @@
 /**
- * UNIDIRECTIONAL_SEQUENCE_LSTM, BIDIRECTIONAL_SEQUENCE_LSTM and UNIDIRECTIONAL_SEQUENCE_RNN, unrolled over the (static) time axis into Gemm and
- * elementwise nodes — float activations (weights may be quantized or float16: they are constants, dequantized here).
+ * UNIDIRECTIONAL_SEQUENCE_LSTM, BIDIRECTIONAL_SEQUENCE_LSTM, LSTM (one step), UNIDIRECTIONAL_SEQUENCE_RNN and
+ * BIDIRECTIONAL_SEQUENCE_RNN, unrolled over the (static) time axis into Gemm and elementwise nodes — float
+ * activations (weights may be quantized or float16: they are constants, dequantized here).
  *
  * The input projections of all time steps are one Gemm ([T·B, I] × W^T, gates stacked); each step then adds the
  * recurrent Gemm of the previous output and follows TFLite's float kernel (lstm_eval.cc):
@@ -19,6 +20,8 @@ import type { OpConverter } from './registry.js';
 const SequenceLstmOptions = { fused_activation_function: 0, cell_clip: 1, proj_clip: 2, time_major: 3 };
 const SequenceRnnOptions = { time_major: 0, fused_activation_function: 1 };
 const BidirectionalLstmOptions = { fused_activation_function: 0, cell_clip: 1, proj_clip: 2, merge_outputs: 3, time_major: 4 };
+const BidirectionalRnnOptions = { time_major: 0, fused_activation_function: 1, merge_outputs: 2 };
+const LstmOptions = { fused_activation_function: 0, cell_clip: 1, proj_clip: 2, kernel_type: 3 };
 
 /** Where one LSTM cell's tensors are among the operator's inputs (−1: never present). */
 interface LstmInputs {
@@ -231,28 +234,79 @@ const bidirectionalLstm: OpConverter = (ctx) => {
   ctx.finish(1, stackOutputs(ctx, backward, timeMajor, batch, backwardWidth, 'bw_'), nativeForm(3));
 };
 
-/** h' = act(W·x + R·h + b). */
+/** LSTM (full kernel): one step of the sequence LSTM on an input [B, I], its output [B, N]. */
+const lstm: OpConverter = (ctx) => {
+  const o = ctx.options;
+  if (o.int8(LstmOptions.kernel_type, 'kernel_type') !== 0) ctx.unsupported('the BASIC kernel type is not supported');
+  const dims = ctx.dims(0);
+  if (dims.length !== 2) ctx.fail(`the input must be 2-D, got [${dims.join(', ')}]`);
+  if (ctx.converter.quantization(ctx.input(0))) ctx.unsupported('quantized activations are not supported (float only)');
+  const settings: LstmSettings = {
+    activation: o.int8(LstmOptions.fused_activation_function, 'fused_activation_function'),
+    cellClip: o.float32(LstmOptions.cell_clip, 'cell_clip'),
+    projectionClip: o.float32(LstmOptions.proj_clip, 'proj_clip'),
+  };
+  const [output] = runLstm(ctx, LSTM, settings, ctx.read(0, nativeForm(2)), 1, dims[0]!, false, '');
+  ctx.finish(0, output!, nativeForm(2));
+};
+
+/** Where one RNN cell's tensors are among the operator's inputs. */
+interface RnnInputs {
+  weights: number;
+  recurrentWeights: number;
+  bias: number;
+  state: number;
+}
+
+/** h' = act(W·x + R·h + b) over the steps (last to first when `reverse`); h_t in time order. */
+function runRnn(ctx: OpContext, cell: RnnInputs, activation: number, rows: string, steps: number, batch: number, reverse: boolean, prefix: string): string[] {
+  const units = ctx.dims(cell.weights)[0]!;
+  const bias = ctx.has(cell.bias) ? ctx.read(cell.bias, [0]) : '';
+  const projected = ctx.node1('Gemm', [rows, ctx.read(cell.weights, nativeForm(2)), bias], { transB: 1 }, `${prefix}input_projection`);
+  const inputs = perStep(ctx, projected, steps, batch, units, prefix);
+  const recurrentWeights = ctx.read(cell.recurrentWeights, nativeForm(2));
+  let h = initialState(ctx, cell.state, [batch, units]);
+  const results = new Array<string>(steps);
+  for (let step = 0; step < steps; step++) {
+    const t = reverse ? steps - 1 - step : step;
+    const recurrent = ctx.node1('Gemm', [h, recurrentWeights], { transB: 1 }, `${prefix}t${t}_recurrent`);
+    h = activate(ctx, ctx.node1('Add', [inputs[t]!, recurrent], {}, `${prefix}t${t}_sum`), activation, `${prefix}t${t}_hidden`);
+    results[t] = h;
+  }
+  return results;
+}
+
 const sequenceRnn: OpConverter = (ctx) => {
   const timeMajor = ctx.options.bool(SequenceRnnOptions.time_major, 'time_major');
   const activation = ctx.options.int8(SequenceRnnOptions.fused_activation_function, 'fused_activation_function');
-  const units = ctx.dims(1)[0]!;
   const { rows, steps, batch } = timeMajorRows(ctx, timeMajor);
-  const bias = ctx.has(3) ? ctx.read(3, [0]) : '';
-  const projected = ctx.node1('Gemm', [rows, ctx.read(1, nativeForm(2)), bias], { transB: 1 }, 'input_projection');
-  const inputs = perStep(ctx, projected, steps, batch, units);
-  const recurrentWeights = ctx.read(2, nativeForm(2));
-  let h = initialState(ctx, 4, [batch, units]);
-  const results: string[] = [];
-  for (let t = 0; t < steps; t++) {
-    const recurrent = ctx.node1('Gemm', [h, recurrentWeights], { transB: 1 }, `t${t}_recurrent`);
-    h = activate(ctx, ctx.node1('Add', [inputs[t]!, recurrent], {}, `t${t}_sum`), activation, `t${t}_hidden`);
-    results.push(h);
+  const results = runRnn(ctx, { weights: 1, recurrentWeights: 2, bias: 3, state: 4 }, activation, rows, steps, batch, false, '');
+  ctx.finish(0, stackOutputs(ctx, results, timeMajor, batch, ctx.dims(1)[0]!), nativeForm(3));
+};
+
+/** Forward and backward RNN cells (bidirectional_sequence_rnn.cc); outputs merged on the last axis or separate. */
+const bidirectionalRnn: OpConverter = (ctx) => {
+  const o = ctx.options;
+  if ([9, 10, 11].some((i) => present(ctx, i))) ctx.unsupported('auxiliary inputs are not supported');
+  const timeMajor = o.bool(BidirectionalRnnOptions.time_major, 'time_major');
+  const activation = o.int8(BidirectionalRnnOptions.fused_activation_function, 'fused_activation_function');
+  const merge = o.bool(BidirectionalRnnOptions.merge_outputs, 'merge_outputs');
+  const { rows, steps, batch } = timeMajorRows(ctx, timeMajor);
+  const forward = runRnn(ctx, { weights: 1, recurrentWeights: 2, bias: 3, state: 4 }, activation, rows, steps, batch, false, 'fw_');
+  const backward = runRnn(ctx, { weights: 5, recurrentWeights: 6, bias: 7, state: 8 }, activation, rows, steps, batch, true, 'bw_');
+  const [forwardWidth, backwardWidth] = [ctx.dims(1)[0]!, ctx.dims(5)[0]!];
+  if (merge) {
+    const merged = forward.map((h, t) => ctx.node1('Concat', [h, backward[t]!], { axis: 1 }, `merge_${t}`));
+    return ctx.finish(0, stackOutputs(ctx, merged, timeMajor, batch, forwardWidth + backwardWidth), nativeForm(3));
   }
-  ctx.finish(0, stackOutputs(ctx, results, timeMajor, batch, units), nativeForm(3));
+  ctx.finish(0, stackOutputs(ctx, forward, timeMajor, batch, forwardWidth, 'fw_'), nativeForm(3));
+  ctx.finish(1, stackOutputs(ctx, backward, timeMajor, batch, backwardWidth, 'bw_'), nativeForm(3));
 };
 
 export const recurrentConverters: Record<string, OpConverter> = {
   UNIDIRECTIONAL_SEQUENCE_LSTM: sequenceLstm,
   BIDIRECTIONAL_SEQUENCE_LSTM: bidirectionalLstm,
+  LSTM: lstm,
   UNIDIRECTIONAL_SEQUENCE_RNN: sequenceRnn,
+  BIDIRECTIONAL_SEQUENCE_RNN: bidirectionalRnn,
 };
