@@ -1,6 +1,7 @@
 // Less common TFLite builtins against the TFLite interpreter: L2 normalization and pooling, tensor generators
-// (ZEROS_LIKE, FILL, RANGE, RANK, BROADCAST_TO/ARGS, ONE_HOT), indexing (EMBEDDING_LOOKUP, REVERSE_V2, SCATTER_ND,
-// DYNAMIC_UPDATE_SLICE), scans (CUMSUM, TOPK_V2), boolean reductions and SELECT with a row condition.
+// (ZEROS_LIKE, FILL, RANGE, RANK, BROADCAST_TO/ARGS, ONE_HOT), indexing (EMBEDDING_LOOKUP, REVERSE_V2,
+// REVERSE_SEQUENCE, SCATTER_ND, SPARSE_TO_DENSE, DYNAMIC_UPDATE_SLICE), scans (CUMSUM, TOPK_V2), boolean reductions
+// and SELECT with a row condition.
 // Tolerance: 1e-5 relative to max(1, |want|) for floats (1e-4 where sums of 20+ terms are reordered), integers exact.
 import { describe, expect, it } from 'vitest';
 import { OPTIONS, type ModelSpec, type TensorSpec, buildTflite } from '../helpers/tflite-builder.js';
@@ -11,7 +12,7 @@ import { Tensor } from '../../src/ir/tensor.js';
 import { checkWith, int32s } from './tflite-op-helpers.js';
 
 /** BuiltinOptions union ids beyond the shared helper's list (schema order). */
-const MORE_OPTIONS = { L2Norm: 12, TopKV2: 34, OneHot: 61, Cumsum: 102 } as const;
+const MORE_OPTIONS = { L2Norm: 12, TopKV2: 34, SparseToDense: 50, OneHot: 61, ReverseSequence: 87, Cumsum: 102 } as const;
 const conv1x1 = { type: OPTIONS.Conv2D, fields: [{ id: 0, int8: 0 }, { id: 1, int32: 1 }, { id: 2, int32: 1 }] };
 const bool = (shape: number[]): TensorSpec => ({ type: 'bool', shape });
 
@@ -141,6 +142,18 @@ describe('TFLite indexing operators vs the TFLite interpreter', () => {
     for (const start of [[0, 3, 0], [0, 9, 1], [0, -1, 0]]) {
       await checkWith(spec, [feed(f32([1, 6, 4]), 3), feed(f32([1, 2, 4]), 4), int32s(start)]);
     }
+  });
+
+  it('REVERSE_SEQUENCE with run-time lengths (batch axis before and after the sequence axis)', async () => {
+    const options = (seq: number, batchAxis: number) => ({ type: MORE_OPTIONS.ReverseSequence, fields: [{ id: 0, int32: seq }, { id: 1, int32: batchAxis }] });
+    await checkWith(oneOp('REVERSE_SEQUENCE', [f32([3, 5, 2]), i32([3])], f32([3, 5, 2]), options(1, 0)), [feed(f32([3, 5, 2])), int32s([5, 0, 3])]);
+    await checkWith(oneOp('REVERSE_SEQUENCE', [f32([4, 2, 3]), i32([2])], f32([4, 2, 3]), options(0, 1)), [feed(f32([4, 2, 3])), int32s([2, 4])]);
+  });
+
+  it('SPARSE_TO_DENSE with [N, rank] indices and with 1-D indices', async () => {
+    const options = { type: MORE_OPTIONS.SparseToDense, fields: [{ id: 0, bool: false }] };
+    await checkModel(oneOp('SPARSE_TO_DENSE', [i32([3, 2], [0, 1, 2, 3, 1, 0]), i32([2], [3, 4]), f32([3]), f32([], [-1])], f32([3, 4]), options));
+    await checkModel(oneOp('SPARSE_TO_DENSE', [i32([2], [4, 1]), i32([1], [6]), f32([2]), f32([], [0.5])], f32([6]), options));
   });
 
   it('SELECT with a 1-D condition picking rows', async () => {

@@ -1,7 +1,8 @@
 /**
- * Indexing operators: EMBEDDING_LOOKUP (Gather on axis 0), REVERSE_V2 (Slice with step −1), SCATTER_ND (ScatterND
- * with reduction 'add' into zeros: TFLite sums duplicate indices), DYNAMIC_UPDATE_SLICE (ScatterND of the update at
- * its clamped start, the start constant or computed at run time).
+ * Indexing operators: EMBEDDING_LOOKUP (Gather on axis 0), REVERSE_V2 (Slice with step −1), REVERSE_SEQUENCE
+ * (GatherElements), SCATTER_ND (ScatterND with reduction 'add' into zeros: TFLite sums duplicate indices),
+ * SPARSE_TO_DENSE (ScatterND into the default value), DYNAMIC_UPDATE_SLICE (ScatterND of the update at its clamped
+ * start, the start constant or computed at run time).
  */
 import { toNumbers } from '../../../ir/reference/util.js';
 import { Tensor, sizeOf } from '../../../ir/tensor.js';
@@ -96,7 +97,55 @@ const dynamicUpdateSlice: OpConverter = (ctx) => {
   ctx.finish(0, output, nativeForm(dims.length));
 };
 
+const ReverseSequenceOptions = { seq_dim: 0, batch_dim: 1 };
+
+/**
+ * REVERSE_SEQUENCE: in each batch row b, the first seq_lengths[b] entries along seq_dim reversed, the rest kept.
+ * The source index Where(t < len, len − 1 − t, t) is built as [B, T], laid onto the input's axes and expanded, then
+ * read with GatherElements (constant lengths fold away in the passes).
+ */
+const reverseSequence: OpConverter = (ctx) => {
+  const dims = ctx.dims(0);
+  const seqAxis = axisOf(ctx, ctx.options.int32(ReverseSequenceOptions.seq_dim, 'seq_dim'), dims.length, 'seq_dim');
+  const batchAxis = axisOf(ctx, ctx.options.int32(ReverseSequenceOptions.batch_dim, 'batch_dim'), dims.length, 'batch_dim');
+  if (seqAxis === batchAxis) ctx.fail('seq_dim and batch_dim must differ');
+  const [steps, batch] = [dims[seqAxis]!, dims[batchAxis]!];
+  if (ctx.rank(1) !== 1 || ctx.dims(1)[0] !== batch) ctx.fail(`seq_lengths must hold ${batch} values`);
+  const positions = ctx.converter.addConstant(`${ctx.nodeName}/positions`, new Tensor('int64', BigInt64Array.from({ length: steps }, (_, t) => BigInt(t)), [steps]));
+  const lengths = ctx.node1('Unsqueeze', [int64Indices(ctx, 1, 'lengths'), ctx.int64s([1])], {}, 'lengths_column');
+  const inside = ctx.node1('Less', [positions, lengths], {}, 'inside');
+  const last = ctx.node1('Sub', [lengths, ctx.converter.sharedConstant('int64', [1], [])], {}, 'last');
+  let source = ctx.node1('Where', [inside, ctx.node1('Sub', [last, positions], {}, 'reversed'), positions], {}, 'source');
+  if (seqAxis < batchAxis) source = ctx.node1('Transpose', [source], { perm: [1, 0] }, 'source_order');
+  const laid = dims.map((d, axis) => (axis === seqAxis || axis === batchAxis ? d : 1));
+  const shaped = ctx.node1('Reshape', [source, ctx.int64s(laid)], {}, 'source_axes');
+  const indices = ctx.node1('Expand', [shaped, ctx.int64s(dims)], {}, 'indices');
+  const output = ctx.node1('GatherElements', [ctx.read(0, nativeForm(dims.length)), indices], { axis: seqAxis });
+  ctx.finish(0, output, nativeForm(dims.length), { exactInput: 0 });
+};
+
+/** SPARSE_TO_DENSE: default_value everywhere, values written at the indices (a later duplicate wins). */
+const sparseToDense: OpConverter = (ctx) => {
+  const shape = ctx.ints(1, 'output_shape');
+  if (shape.some((d) => !Number.isInteger(d) || d < 0)) ctx.fail(`output_shape [${shape.join(', ')}] must be non-negative`);
+  const indexDims = ctx.dims(0);
+  // Indices are [N, rank], or [N] (rank 1), or one scalar index.
+  const count = indexDims.length === 0 ? 1 : indexDims[0]!;
+  if (indexDims.length > 2 || (indexDims.length === 2 && indexDims[1] !== shape.length) || (indexDims.length < 2 && shape.length !== 1 && indexDims.length !== 0)) {
+    ctx.fail(`indices [${indexDims.join(', ')}] do not fit output_shape [${shape.join(', ')}]`);
+  }
+  let indices = int64Indices(ctx, 0, 'indices');
+  if (indexDims.length < 2) indices = ctx.node1('Reshape', [indices, ctx.int64s([count, shape.length])], {}, 'index_rows');
+  let values = ctx.read(2, nativeForm(ctx.rank(2)));
+  if (ctx.rank(2) !== 1 || ctx.dims(2)[0] !== count) values = ctx.node1('Expand', [ctx.node1('Reshape', [values, ctx.int64s([])], {}, 'value'), ctx.int64s([count])], {}, 'values');
+  const fill = ctx.node1('Reshape', [ctx.read(3, nativeForm(ctx.rank(3))), ctx.int64s([])], {}, 'default');
+  const base = ctx.node1('Expand', [fill, ctx.int64s(shape)], {}, 'base');
+  ctx.finish(0, ctx.node1('ScatterND', [base, indices, values], { reduction: 'none' }), nativeForm(shape.length));
+};
+
 export const indexingConverters: Record<string, OpConverter> = {
+  REVERSE_SEQUENCE: reverseSequence,
+  SPARSE_TO_DENSE: sparseToDense,
   EMBEDDING_LOOKUP: embeddingLookup,
   REVERSE_V2: reverse,
   SCATTER_ND: scatterNd,
