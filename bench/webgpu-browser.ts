@@ -9,7 +9,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { convert } from '../src/convert/index.js';
 import { ensureFixtures, fixtureDir, loadFixture } from '../test/models/fixtures.js';
-import { CHROMIUM_ARGS, buildBundle, openWebGpuPage, root } from '../test/browser/webgpu-page.js';
+import { CHROMIUM_ARGS, buildBundle, openWebGpuPage, outDir, root } from '../test/browser/webgpu-page.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1]! : fallback);
@@ -48,16 +48,18 @@ async function main(): Promise<void> {
   try {
     for (const name of models) {
       const fixture = loadFixture(name);
-      const wlm = await convert(fixture.onnx);
+      // The page fetches both models: tens of MB do not go through page.evaluate's JSON.
+      writeFileSync(join(outDir, `${name}.wlm`), await convert(fixture.onnx));
       console.log(`${name}: creating sessions…`);
       const setup = (await page.evaluate(
-        async ([wlmBytes, onnxUrl, input, dims, ortPaths]) => {
+        async ([wlmUrl, onnxUrl, input, dims, ortPaths]) => {
           const w = window as unknown as { weblite: typeof import('../src/index.js'); ort: typeof import('onnxruntime-web'); bench: Record<string, unknown> };
           const { weblite, ort } = w;
           ort.env.wasm.wasmPaths = ortPaths;
           ort.env.wasm.numThreads = 1;
           let started = performance.now();
-          const session = await weblite.InferenceSession.create(new Uint8Array(wlmBytes), { backend: 'webgpu' });
+          const wlm = new Uint8Array(await (await fetch(wlmUrl)).arrayBuffer());
+          const session = await weblite.InferenceSession.create(wlm, { backend: 'webgpu' });
           const createWeblite = performance.now() - started;
           started = performance.now();
           const onnx = new Uint8Array(await (await fetch(onnxUrl)).arrayBuffer());
@@ -75,7 +77,7 @@ async function main(): Promise<void> {
           const onGpu = session.placement.filter((p) => p.backend === 'webgpu').length;
           return { placement: `${onGpu}/${session.placement.length}`, createWeblite, createOrt, maxDifference, weblite: Array.from(a), ort: Array.from(b) };
         },
-        [Array.from(wlm), `/.cache/fixtures/${name}.onnx`, Array.from(fixture.input.data as Float32Array), [...fixture.input.dims], '/node_modules/onnxruntime-web/dist/'] as [number[], string, number[], number[], string],
+        [`/test-results/browser-webgpu/${name}.wlm`, `/.cache/fixtures/${name}.onnx`, Array.from(fixture.input.data as Float32Array), [...fixture.input.dims], '/node_modules/onnxruntime-web/dist/'] as [string, string, number[], number[], string],
       )) as Setup;
       const time = (engine: 'weblite' | 'ort') =>
         page.evaluate(async (which) => {
@@ -138,6 +140,7 @@ performance and predict nothing about either engine on a real GPU.** No GPU was 
 - machine: ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores (shared with other work while measuring: expect noise)
 - browser: headless Chromium ${version} (\`${'/usr/bin/chromium'} ${CHROMIUM_ARGS.join(' ')}\`), adapter: ${chromium.adapter}
 - weblite: backend 'webgpu', model converted to .wlm; onnxruntime-web ${ortVersion}: \`executionProviders: ['webgpu']\`, graphOptimizationLevel 'all', from the .onnx
+- create times include fetching the model file from the localhost server (both engines)
 - both read the output back to the CPU every run (weblite's default; onnxruntime-web's default output location)
 - ${rounds} rounds, each engine once per round, the first engine alternating; ${warmup} warm-up round(s); one page, one device each
 - inputs and reference outputs: \`npm run fixtures\` (torchvision, random init, opset 13, 1×3×224×224; ${fixtureDir.replace(root, '')})

@@ -137,7 +137,7 @@ export class Tensor<T extends DType = DType> {
     return new Tensor(type, data as DataTypeMap[T], dims);
   }
 
-  /** Same data, new dims (no copy). A GPU tensor gives a CPU tensor only after `getData()`. */
+  /** Same data, new dims (no copy). CPU tensors only: a GPU tensor has no `data` to share. */
   reshape(dims: readonly number[]): Tensor<T> {
     return new Tensor(this.type, this.data, dims);
   }

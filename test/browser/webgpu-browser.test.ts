@@ -2,7 +2,8 @@
  * The webgpu backend in real headless Chromium (Debian's /usr/bin/chromium) on its SwiftShader adapter: a graph of
  * common ONNX ops and a torchvision export (squeezenet1_1, .cache/fixtures) run with backend 'webgpu' (and 'auto',
  * which must choose webgpu there), every node on a GPU kernel, compared with the reference backend run in Node
- * (and, for the export, with torch's own output). Skips with the reason when Chromium exposes no adapter.
+ * (and, for the export, with torch's own output); two sessions chained through a GPU-resident tensor with no
+ * buffer mapped in between. Skips with the reason when Chromium exposes no adapter.
  *
  * Tolerances: |webgpu − reference| ≤ 1e-4·(1 + |reference|) for the op graph (f32 accumulation in tile order vs
  * the reference's sequential sums; SwiftShader's exp is not correctly rounded); the export uses relative L2
@@ -109,6 +110,56 @@ describe.skipIf(!existsSync(CHROMIUM))('webgpu backend in headless Chromium (Swi
         (want.data as Float32Array).forEach((w, i) => expect(Math.abs(got.data[i]! - w), `${name}[${i}]`).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(w))));
       }
     }
+    expect(errors).toEqual([]);
+  }, 300_000);
+
+  it('GPU-resident tensors chain two sessions on one device without a read-back', async (context) => {
+    if (skipWithoutAdapter(context)) return;
+    const first = buildModel({
+      inputs: [f32('x', [1, 3, 12, 12])],
+      outputs: [f32('features')],
+      initializers: { w: randomTensor([6, 3, 3, 3], 51) },
+      nodes: [{ op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], attrs: { pads: [1, 1, 1, 1] } }, { op: 'Relu', inputs: ['c'], outputs: ['features'] }],
+    });
+    const second = buildModel({
+      inputs: [f32('features', [1, 6, 12, 12])],
+      outputs: [f32('y')],
+      initializers: { wf: randomTensor([6, 4], 52) },
+      nodes: [
+        { op: 'GlobalAveragePool', inputs: ['features'], outputs: ['g'] },
+        { op: 'Flatten', inputs: ['g'], outputs: ['f'] },
+        { op: 'MatMul', inputs: ['f', 'wf'], outputs: ['y'] },
+      ],
+    });
+    const x = opsFeeds.x;
+    const features = (await (await InferenceSession.create(first, { backend: 'reference' })).run({ x })).features!;
+    const want = (await (await InferenceSession.create(second, { backend: 'reference' })).run({ features })).y!;
+    const result = await chromium!.page.evaluate(
+      async ([a, b, input]) => {
+        const weblite = (window as unknown as { weblite: typeof import('../../src/index.js') }).weblite;
+        const sessionA = await weblite.InferenceSession.create(new Uint8Array(a), { backend: 'webgpu' });
+        const sessionB = await weblite.InferenceSession.create(new Uint8Array(b), { gpuDevice: sessionA.gpuDevice });
+        const prototype = GPUBuffer.prototype;
+        const mapAsync = prototype.mapAsync;
+        let maps = 0;
+        prototype.mapAsync = function (...args) {
+          maps++;
+          return mapAsync.apply(this, args);
+        };
+        const out = await sessionA.run({ x: new weblite.Tensor('float32', new Float32Array(input), [1, 3, 12, 12]) }, { outputLocation: 'gpu-buffer' });
+        const mapsBetween = maps;
+        const location = out.features!.location;
+        const y = (await sessionB.run({ features: out.features! })).y!;
+        prototype.mapAsync = mapAsync;
+        out.features!.dispose();
+        await sessionB.release();
+        await sessionA.release();
+        return { mapsBetween, mapsAfter: maps, location, y: Array.from(y.data as Float32Array) };
+      },
+      [Array.from(first), Array.from(second), Array.from(x.data as Float32Array)] as [number[], number[], number[]],
+    );
+    expect(result).toMatchObject({ mapsBetween: 0, mapsAfter: 1, location: 'gpu-buffer' });
+    (want.data as Float32Array).forEach((w, i) => expect(Math.abs(result.y[i]! - w)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(w))));
     expect(errors).toEqual([]);
   }, 300_000);
 

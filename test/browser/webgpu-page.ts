@@ -14,7 +14,8 @@ import { serve } from './server.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const root = new URL('../../', import.meta.url).pathname;
-const outDir = join(root, 'test-results/browser-webgpu');
+/** Where the bundle and the page live (served as /test-results/browser-webgpu/); emptied by buildBundle(). */
+export const outDir = join(root, 'test-results/browser-webgpu');
 
 export const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader',
