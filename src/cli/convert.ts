@@ -15,7 +15,7 @@ import { printedHelp, readModelFile, sourceOptions } from './model-files.js';
 
 const HELP = `usage: weblite convert <model.onnx | model.tflite | deploy.prototxt> [-o model.wlm] [--weights model.caffemodel]
          [--fp16 | --int8-weights | --int8 --calibration DIR [--mean M] [--std S] [--size N|WxH] [--layout nhwc|nchw]
-         [--calibration-method minmax|percentile|mse] [--percentile P] [--no-bias-correction]] [--no-optimize]
+         [--calibration-method minmax|percentile|mse] [--percentile P] [--no-bias-correction] [--adaptive-rounding]] [--no-optimize]
 
 Converts an ONNX model (opsets 7–18; external data is read from files next to the model), a TFLite model (float,
 uint8 or int8) or a Caffe model (deploy.prototxt + .caffemodel) to weblite's .wlm format: constant folding, dead-node and Identity/Dropout removal,
@@ -40,6 +40,7 @@ options:
   --calibration-method  minmax (default), percentile or mse: how activation ranges are chosen
   --percentile <p>      with percentile: the share of values kept in range (default 99.999)
   --no-bias-correction  keep biases as rounded (default: match each layer's mean output to the float model)
+  --adaptive-rounding   round weights to minimise each layer's output error on the calibration data
   --no-optimize         keep the graph as imported (no folding/elimination)
   -h, --help            this help`;
 
@@ -61,6 +62,7 @@ export async function convertCommand(args: string[]): Promise<void> {
       'calibration-method': { type: 'string' },
       percentile: { type: 'string' },
       'no-bias-correction': { type: 'boolean' },
+      'adaptive-rounding': { type: 'boolean' },
       'no-optimize': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -103,6 +105,7 @@ export async function convertCommand(args: string[]): Promise<void> {
       method,
       percentile: values.percentile === undefined ? undefined : Number(values.percentile),
       biasCorrection: !values['no-bias-correction'],
+      adaptiveRounding: values['adaptive-rounding'],
     });
     printLayerReport(float, graph, samples);
   }

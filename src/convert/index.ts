@@ -42,6 +42,8 @@ export interface ConvertOptions {
   percentile?: number;
   /** quantize 'int8': set each bias so the layer's mean output per channel matches the float model's (default true). */
   biasCorrection?: boolean;
+  /** quantize 'int8': round weights to minimise each layer's output error on the calibration data (default false). */
+  adaptiveRounding?: boolean;
   /** Caffe: the .caffemodel weights for a deploy.prototxt. */
   weights?: Uint8Array | ArrayBuffer;
   /** Caffe: the .caffemodel's name, for error messages. */
@@ -92,6 +94,7 @@ export function importModel(source: ModelSource, options: ConvertOptions = {}): 
       method: options.calibrationMethod,
       percentile: options.percentile,
       biasCorrection: options.biasCorrection,
+      adaptiveRounding: options.adaptiveRounding,
       onProgress: options.onProgress && ((fraction) => options.onProgress!('calibrating', 0.6 + 0.3 * fraction)),
     });
   }

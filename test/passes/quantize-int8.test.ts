@@ -200,6 +200,21 @@ describe('quantize int8 (static, QDQ form)', () => {
     }
   });
 
+  it('adaptive rounding lowers the output error of a product on its calibration inputs', async () => {
+    const float = importModel(net());
+    const error = async (adaptiveRounding: boolean) => {
+      const graph = applyQuantization(cloneGraph(float), 'int8', { calibration, adaptiveRounding, biasCorrection: false });
+      let total = 0;
+      for (const feeds of calibration) {
+        const want = (await run(float, feeds, ['v'])).get('v')!.data as Float32Array;
+        const got = (await run(graph, feeds, ['v_float'])).get('v_float')!.data as Float32Array;
+        got.forEach((value, i) => (total += (value - want[i]!) ** 2));
+      }
+      return total;
+    };
+    expect(await error(true)).toBeLessThan(await error(false));
+  });
+
   it('survives the .wlm round trip small, and keeps integer weights through constant folding', async () => {
     const { graph } = quantized();
     const bytes = writeWlm(graph);

@@ -10,6 +10,7 @@ import { opTable } from '../../ir/ops.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { ChannelMeans, preactivation } from './bias-correction.js';
 import type { QdqPlan } from './qdq-plan.js';
+import { InputMoments } from './weight-rounding.js';
 import { type ActivationParams, type CalibrationMethod, Histogram, MinMax, type Range, activationParams, union } from './ranges.js';
 
 /** One calibration sample: a value for every (non-constant) graph input, by input name. */
@@ -105,6 +106,8 @@ export interface Calibration {
   params: Map<string, ActivationParams>;
   /** Per output channel, the float graph's mean pre-activation output of each product with a bias slot, by node name. */
   preactivationMeans: Map<string, Float64Array>;
+  /** Second moments of each product's input, for data-aware weight rounding, by node name. */
+  inputMoments: Map<string, InputMoments>;
 }
 
 export interface CalibrateOptions {
@@ -113,6 +116,8 @@ export interface CalibrateOptions {
   percentile: number;
   /** Measure the pre-activation means bias correction needs. */
   biasCorrection: boolean;
+  /** Measure the input moments data-aware weight rounding needs. */
+  adaptiveRounding: boolean;
   /** Called after each calibration run with the fraction done (0–1). */
   onProgress?: (fraction: number) => void;
 }
@@ -125,12 +130,20 @@ export function calibrate(graph: Graph, plan: QdqPlan, samples: CalibrationSampl
   const minMax = new Map(plan.activations.map((name) => [name, new MinMax()]));
   const corrected = new Set(options.biasCorrection ? plan.products.filter((site) => site.biasIndex !== undefined).map((site) => site.node) : []);
   const means = new Map<string, ChannelMeans>();
+  const rounded = new Set(options.adaptiveRounding ? plan.products.map((site) => site.node) : []);
+  const moments = new Map<string, InputMoments>();
+  const unsupported = new Set<string>();
   const watched = new Set(plan.activations);
   samples.forEach((sample, index) => {
     runObserved(graph, sample, {
       watched,
       observe: (name, value) => minMax.get(name)!.add(value),
       onNode: (node, inputs, outputs) => {
+        if (rounded.has(node) && !unsupported.has(node.name)) {
+          let moment = moments.get(node.name);
+          if (!moment) moments.set(node.name, (moment = new InputMoments()));
+          if (!moment.add(node, inputs[0]!, inputs[1]!.dims)) unsupported.add(node.name);
+        }
         if (!corrected.has(node)) return;
         let mean = means.get(node.name);
         if (!mean) means.set(node.name, (mean = new ChannelMeans()));
@@ -158,5 +171,6 @@ export function calibrate(graph: Graph, plan: QdqPlan, samples: CalibrationSampl
     groupRanges.set(group, seen ? union(seen, range) : range);
   }
   const params = new Map([...groupRanges].map(([group, range]) => [group, activationParams(range)]));
-  return { params, preactivationMeans: new Map([...means].map(([name, mean]) => [name, mean.value])) };
+  for (const name of unsupported) moments.delete(name);
+  return { params, preactivationMeans: new Map([...means].map(([name, mean]) => [name, mean.value])), inputMoments: moments };
 }

@@ -20,6 +20,7 @@ import type { Calibration } from './calibrate.js';
 import { quantizePerChannel } from './int8-weights.js';
 import type { ProductSite, QdqPlan } from './qdq-plan.js';
 import { activationParams } from './ranges.js';
+import { type InputMoments, roundAdaptively } from './weight-rounding.js';
 
 /** Rewrites `graph` in QDQ form; returns the int32 biases for bias correction. */
 export function rewriteQdq(graph: Graph, plan: QdqPlan, calibration: Calibration, options: { biasCorrection: boolean }): BiasSite[] {
@@ -112,7 +113,8 @@ export function rewriteQdq(graph: Graph, plan: QdqPlan, calibration: Calibration
     node.inputs = node.inputs.map((name) => renamedInputs.get(name) ?? name);
     if (site && activations.has(x)) {
       const xScale = paramsOf(x).scale;
-      const bias = quantizeProduct(graph, site, xScale, options.biasCorrection, { add, constant, zeros, dequantized });
+      const moments = calibration.inputMoments.get(node.name);
+      const bias = quantizeProduct(graph, site, xScale, moments, options.biasCorrection, { add, constant, zeros, dequantized });
       if (bias) biases.push(bias);
     }
     for (const index of operands.get(node) ?? []) {
@@ -153,7 +155,7 @@ interface Emit {
  * Per-channel int8 weight and int32 bias for one product, as DequantizeLinear nodes before it; returns the bias for
  * bias correction to adjust.
  */
-function quantizeProduct(graph: Graph, site: ProductSite, xScale: number, correct: boolean, emit: Emit): BiasSite | undefined {
+function quantizeProduct(graph: Graph, site: ProductSite, xScale: number, moments: InputMoments | undefined, correct: boolean, emit: Emit): BiasSite | undefined {
   const { node, weightAxis } = site;
   const weightName = node.inputs[1]!;
   const weight = graph.constant(weightName) as Tensor<'float32'>;
@@ -170,6 +172,7 @@ function quantizeProduct(graph: Graph, site: ProductSite, xScale: number, correc
   // An all-zero channel: its weights are exact zeros whatever the scale; 1 keeps every scale positive.
   const scales = Float32Array.from(result.scales.data, (s) => (s > 0 ? s : 1));
   const quantized = result.quantized;
+  if (moments) roundAdaptively(weight.data, quantized.data, scales, moments, weightRows(node, weight.dims, weightAxis));
   const weightInputs = [
     emit.constant(`${weightName}_quantized`, quantized),
     emit.constant(`${weightName}_scale`, new Tensor('float32', scales, [channels])),
@@ -196,6 +199,19 @@ function quantizeProduct(graph: Graph, site: ProductSite, xScale: number, correc
   while (node.inputs.length <= site.biasIndex!) node.inputs.push('');
   node.inputs[site.biasIndex!] = biasTarget;
   return { node, biasIndex: site.biasIndex!, quantized: stored, scales: biasScales };
+}
+
+/** Each output channel's weights in input order, with the group whose inputs it reads. */
+function* weightRows(node: Node, dims: readonly number[], axis: number): Generator<{ channel: number; group: number; indices: Int32Array }> {
+  const channels = dims[axis]!;
+  const length = dims.reduce((a, b) => a * b, 1) / channels;
+  const groups = node.op === 'Conv' || node.op === 'FusedConv' ? Number(node.attrs.group ?? 1) : 1;
+  // Conv weights [O, I/g, k…] and transposed Gemm weights [N, K] hold rows contiguously; [K, N] ones by column.
+  const contiguous = axis === 0;
+  for (let channel = 0; channel < channels; channel++) {
+    const indices = Int32Array.from({ length }, (_, i) => (contiguous ? channel * length + i : i * channels + channel));
+    yield { channel, group: Math.floor(channel / (channels / groups)), indices };
+  }
 }
 
 function rangeOf(data: Float32Array): { min: number; max: number } {

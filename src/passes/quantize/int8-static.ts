@@ -34,6 +34,12 @@ export interface StaticQuantizationOptions {
    * the calibration samples (default true; bias-correction.ts).
    */
   biasCorrection?: boolean;
+  /**
+   * Round weights to lower the error of each product's output on the calibration inputs rather than of each weight
+   * (weight-rounding.ts). Default false: on MobileNet v1 0.25 it raises every layer's cosine and the logits'
+   * (worst 0.990 → 0.992) but moves two near-tied top-1 classes of four evaluation images.
+   */
+  adaptiveRounding?: boolean;
   /** Called after each calibration run with the fraction done (0–1). */
   onProgress?: (fraction: number) => void;
 }
@@ -57,14 +63,15 @@ export function quantizeInt8Static(options: StaticQuantizationOptions): Pass {
       const plan = planQdq(graph);
       if (plan.activations.length === 0) return false;
       const biasCorrection = options.biasCorrection ?? true;
-      const calibration = calibrate(graph, plan, samples, { method, percentile, biasCorrection, onProgress: options.onProgress });
+      const adaptiveRounding = options.adaptiveRounding ?? false;
+      const calibration = calibrate(graph, plan, samples, { method, percentile, biasCorrection, adaptiveRounding, onProgress: options.onProgress });
       const biases = rewriteQdq(graph, plan, calibration, { biasCorrection });
       if (biasCorrection) correctBiases(graph, biases, calibration.preactivationMeans, samples);
       eliminateDeadNodes.run(graph);
       inferShapes(graph);
       graph.metadata.properties[CALIBRATION_PROPERTY] =
         `${method === 'percentile' ? `percentile ${percentile}` : method}, ${samples.length} sample${samples.length === 1 ? '' : 's'}` +
-        `${options.biasCorrection === false ? '' : ', bias correction'}`;
+        `${adaptiveRounding ? ', adaptive rounding' : ''}${biasCorrection ? ', bias correction' : ''}`;
       return true;
     },
   };

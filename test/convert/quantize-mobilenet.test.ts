@@ -1,0 +1,45 @@
+/**
+ * Issue #4's quantization table on the real float MobileNet (TFLite v1 0.25, 224), measured by
+ * scripts/quant-table.ts (npx tsx scripts/quant-table.ts prints it): 4 calibration images, 4 other evaluation
+ * images, outputs (softmax) on the reference and wasm backends against float32 on the reference backend.
+ *
+ * Targets (size vs float32 / worst output cosine): fp16 0.55 / 0.999, int8-weights 0.30 / 0.99, int8 0.30 / 0.98,
+ * and the same top-1 on every evaluation image. Measured (int8 with 'mse' ranges + bias correction):
+ *   fp16          0.517 / 0.99950, top-1 4/4
+ *   int8-weights  0.289 / 0.97169, top-1 3/4   ← cosine and top-1 short of the target
+ *   int8          0.319 / 0.960 (reference), 0.953 (wasm integer kernels), top-1 4/4   ← size and cosine short
+ * Why int8 falls short: the model has 0.47 M parameters, so the .wlm graph description (~190 bytes per tensor
+ * or node; QDQ adds ~250 tensors and ~120 nodes) is 14% of the file on top of 27% of int8 weights, scales and
+ * biases; and the evaluation images are low-confidence (top-1 probability 0.16–0.19), where a logit cosine of 0.990
+ * becomes a softmax cosine of 0.96. The assertions below hold the measured levels so regressions show; the
+ * targets that are not met are stated, not asserted.
+ */
+import { describe, expect, it } from 'vitest';
+import { BACKENDS, TARGETS, formatTable, measure, modelPresent } from '../../scripts/quant-table.js';
+
+/** What is asserted where a target is not reached yet: the measured level, with a little room. */
+const FLOORS = {
+  fp16: { size: TARGETS.fp16.size, cosine: TARGETS.fp16.cosine, top1: 4 },
+  'int8-weights': { size: TARGETS['int8-weights'].size, cosine: 0.97, top1: 3 },
+  int8: { size: 0.33, cosine: 0.95, top1: 4 },
+} as const;
+
+describe.skipIf(!modelPresent)('quantization table on mobilenet-v1-0.25-224-float.tflite', () => {
+  it('fp16, int8-weights and int8: size, worst output cosine and top-1 on the reference and wasm backends', async () => {
+    const result = await measure('mse');
+    console.log(formatTable(result));
+    for (const row of result.rows) {
+      const floor = FLOORS[row.mode];
+      expect(row.sizeRatio, `${row.mode} size`).toBeLessThanOrEqual(floor.size);
+      for (const backend of BACKENDS) {
+        const { worstCosine, top1 } = row.backends[backend];
+        expect(worstCosine, `${row.mode} on ${backend}`).toBeGreaterThanOrEqual(floor.cosine);
+        expect(top1.filter(Boolean).length, `${row.mode} top-1 on ${backend}`).toBeGreaterThanOrEqual(floor.top1);
+      }
+    }
+  }, 300_000);
+});
+
+describe.skipIf(modelPresent)('quantization table (skipped)', () => {
+  it.skip('needs ../shared/models/tflite/mobilenet-v1-0.25-224-float.tflite (see MODELS.md)', () => {});
+});
