@@ -6,7 +6,7 @@
  * Why: on a 2-core EPYC (Node 20), first touch of 85 MB of fresh wasm memory costs ~37 ms against ~4 ms for memory
  * already touched, and each worker takes ~25 ms to boot. onnxruntime-web keeps one memory and one thread pool per
  * page for the same reason; like it, a released session's memory is kept for the next one, not given back.
- * At most one idle context is kept per (module, threads); concurrent sessions each get their own.
+ * At most one idle context is kept per (module, threads), two in all; concurrent sessions each get their own.
  */
 import { Heap } from './heap.js';
 import { type WasmFlavor, type WasmKernels, compileKernels, instantiateKernels } from './loader.js';
@@ -23,6 +23,7 @@ export interface KernelContext {
 }
 
 const idle: KernelContext[] = [];
+const MAX_IDLE = 2;
 
 /**
  * A context for `threads` threads (the shared-memory build when more than one): an idle one when there is one,
@@ -53,6 +54,8 @@ export function releaseContext(context: KernelContext): void {
     return;
   }
   idle.push(context);
+  // Other modules (env.wasmPaths changed) or thread counts: keep only the most recently released few.
+  while (idle.length > MAX_IDLE) discardContext(idle.shift()!);
 }
 
 /** Stops a context's workers; its memory goes with the last reference. */
