@@ -1,9 +1,10 @@
 // More TFLite builtins against the TFLite interpreter: ATAN2, FAKE_QUANT, BUCKETIZE, MATRIX_DIAG, MATRIX_SET_DIAG,
-// SEGMENT_SUM and UNSORTED_SEGMENT_*, GATHER with batch_dims, CONV_3D. Tolerance: 1e-5 relative to max(1, |want|)
+// SEGMENT_SUM and UNSORTED_SEGMENT_*, GATHER with batch_dims, CONV_3D, CONV_3D_TRANSPOSE. Tolerance: 1e-5 relative to max(1, |want|)
 // for floats (FAKE_QUANT included: the nudged grid is computed in float32 as the kernel does), integers exact.
-import { describe, it } from 'vitest';
-import { OPTIONS, type ModelSpec } from '../helpers/tflite-builder.js';
+import { describe, expect, it } from 'vitest';
+import { OPTIONS, type ModelSpec, buildTflite } from '../helpers/tflite-builder.js';
 import { checkModel, f32, feed, i32, oneOp, weights } from '../helpers/tflite-check.js';
+import { runWlm, toWlm } from '../helpers/tflite-models.js';
 import { checkWith, float32s, int32s } from './tflite-op-helpers.js';
 
 /** BuiltinOptions union ids beyond the shared helper's list (schema order). */
@@ -78,5 +79,39 @@ describe('TFLite GATHER with batch_dims and CONV_3D vs the TFLite interpreter', 
     });
     await checkModel(oneOp('CONV_3D', [f32([1, 5, 6, 7, 3]), weights([3, 2, 3, 3, 4], 82), weights([4], 83)], f32([1, 3, 3, 4, 4]), conv(0, [2, 2, 2], [1, 1, 1], 1)));
     await checkModel(oneOp('CONV_3D', [f32([2, 6, 5, 5, 2]), weights([2, 3, 2, 2, 3], 84)], f32([2, 4, 1, 4, 3]), conv(1, [1, 1, 1], [2, 2, 1], 0)));
+  });
+
+  // This interpreter build's CONV_3D_TRANSPOSE disagrees with TFLite's own reference kernel (conv3d_transpose.h)
+  // whenever the depth and height paddings differ (it seems to pad depth by the height padding); those cases are
+  // checked against a loop written from the reference kernel instead.
+  it('CONV_3D_TRANSPOSE: SAME with strides and odd sizes, VALID (interpreter); unequal depth/height padding (reference loop)', async () => {
+    const conv = (padding: number, stride: [number, number, number]) => ({
+      type: MORE_OPTIONS.Conv3D,
+      fields: [{ id: 0, int8: padding }, { id: 1, int32: stride[0] }, { id: 2, int32: stride[2] }, { id: 3, int32: stride[1] }, { id: 4, int8: 0 }],
+    });
+    const transpose = (output: number[], filter: number[], input: number[], padding: number, stride: [number, number, number], bias = false) =>
+      oneOp('CONV_3D_TRANSPOSE', [i32([5], output), weights(filter, 85), f32(input), ...(bias ? [weights([output[4]!], 86)] : [])], f32(output), conv(padding, stride));
+    await checkModel(transpose([1, 5, 5, 7, 4], [3, 3, 3, 4, 3], [1, 3, 3, 4, 3], 0, [2, 2, 2], true));
+    await checkModel(transpose([2, 4, 5, 4, 2], [2, 3, 2, 2, 3], [2, 3, 3, 3, 3], 1, [1, 1, 1]));
+
+    // pads: depth 1, height 0, width 0 (SAME, stride 2): the reference kernel's loop.
+    const [d, h, w, kd, kh, kw, s] = [3, 3, 4, 3, 3, 2, 2];
+    const [outD, outH, outW] = [5, 6, 7];
+    const spec = transpose([1, outD, outH, outW, 1], [kd, kh, kw, 1, 1], [1, d, h, w, 1], 0, [s, s, s]);
+    const input = feed(f32([1, d, h, w, 1]), 3);
+    const filter = spec.tensors[1]!.data as number[];
+    const [got] = await runWlm(toWlm(buildTflite(spec), 't.tflite'), [input], 'reference');
+    const want = new Float32Array(outD * outH * outW);
+    const x = input.data as Float32Array;
+    const [padD, padH, padW] = [1, 0, 0];
+    for (let z = 0; z < d; z++) for (let y = 0; y < h; y++) for (let xw = 0; xw < w; xw++) {
+      for (let a = 0; a < kd; a++) for (let b = 0; b < kh; b++) for (let c = 0; c < kw; c++) {
+        const [oz, oy, ox] = [z * s - padD + a, y * s - padH + b, xw * s - padW + c];
+        if (oz < 0 || oz >= outD || oy < 0 || oy >= outH || ox < 0 || ox >= outW) continue;
+        want[(oz * outH + oy) * outW + ox]! += x[(z * h + y) * w + xw]! * filter[(a * kh + b) * kw + c]!;
+      }
+    }
+    const data = got!.data as Float32Array;
+    expect(Math.max(...want.map((v, i) => Math.abs(v - data[i]!)))).toBeLessThanOrEqual(1e-5);
   });
 });

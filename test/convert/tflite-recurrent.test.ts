@@ -1,6 +1,6 @@
 // The recurrent operators against the TFLite interpreter: UNIDIRECTIONAL_SEQUENCE_LSTM (batch-major; CIFG with
 // peephole, projection and clipping, time-major; layer norm), BIDIRECTIONAL_SEQUENCE_LSTM with merged and separate
-// outputs, the one-step LSTM, UNIDIRECTIONAL_SEQUENCE_RNN and BIDIRECTIONAL_SEQUENCE_RNN. The state inputs are
+// outputs, the one-step LSTM and RNN, UNIDIRECTIONAL_SEQUENCE_RNN and BIDIRECTIONAL_SEQUENCE_RNN. The state inputs are
 // variable tensors, zero at the interpreter's first run. Tolerance 1e-5 relative to max(1, |want|) (float; the
 // unrolled graph sums the same products in another order).
 import { describe, it } from 'vitest';
@@ -12,6 +12,7 @@ const SEQUENCE_RNN_OPTIONS = 31;
 const BIDIRECTIONAL_LSTM_OPTIONS = 69;
 const BIDIRECTIONAL_RNN_OPTIONS = 70;
 const LSTM_OPTIONS = 14;
+const RNN_OPTIONS = 7;
 const TANH = 4;
 const RELU = 1;
 
@@ -156,6 +157,16 @@ describe('TFLite recurrent operators vs the TFLite interpreter', () => {
   it('BIDIRECTIONAL_SEQUENCE_RNN, merged and separate outputs', async () => {
     await checkModel(bidirectionalRnn(2, 4, 3, 5, true), { range: [-2, 2] });
     await checkModel(bidirectionalRnn(3, 3, 2, 4, false), { range: [-2, 2] });
+  });
+
+  it('RNN (one step), tanh', async () => {
+    const spec: ModelSpec = {
+      tensors: [f32([3, 4]), weights([5, 4], 231), weights([5, 5], 232, -0.5, 0.5), weights([5], 233), { ...f32([3, 5]), variable: true }, f32([3, 5])],
+      inputs: [0],
+      outputs: [5],
+      operators: [{ op: 'RNN', inputs: [0, 1, 2, 3, 4], outputs: [5], options: { type: RNN_OPTIONS, fields: [{ id: 0, int8: TANH }] } }],
+    };
+    await checkModel(spec, { range: [-2, 2] });
   });
 
   it('UNIDIRECTIONAL_SEQUENCE_RNN, tanh batch-major and relu time-major', async () => {

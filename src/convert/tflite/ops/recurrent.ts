@@ -1,6 +1,6 @@
 /**
- * UNIDIRECTIONAL_SEQUENCE_LSTM, BIDIRECTIONAL_SEQUENCE_LSTM, LSTM (one step), UNIDIRECTIONAL_SEQUENCE_RNN and
- * BIDIRECTIONAL_SEQUENCE_RNN, unrolled over the (static) time axis into Gemm and elementwise nodes — float
+ * UNIDIRECTIONAL_SEQUENCE_LSTM, BIDIRECTIONAL_SEQUENCE_LSTM, LSTM (one step), RNN (one step),
+ * UNIDIRECTIONAL_SEQUENCE_RNN and BIDIRECTIONAL_SEQUENCE_RNN, unrolled over the (static) time axis into Gemm and elementwise nodes — float
  * activations (weights may be quantized or float16: they are constants, dequantized here).
  *
  * The input projections of all time steps are one Gemm ([T·B, I] × W^T, gates stacked); each step then adds the
@@ -22,6 +22,7 @@ const SequenceRnnOptions = { time_major: 0, fused_activation_function: 1 };
 const BidirectionalLstmOptions = { fused_activation_function: 0, cell_clip: 1, proj_clip: 2, merge_outputs: 3, time_major: 4 };
 const BidirectionalRnnOptions = { time_major: 0, fused_activation_function: 1, merge_outputs: 2 };
 const LstmOptions = { fused_activation_function: 0, cell_clip: 1, proj_clip: 2, kernel_type: 3 };
+const RnnOptions = { fused_activation_function: 0 };
 
 /** Where one LSTM cell's tensors are among the operator's inputs (−1: never present). */
 interface LstmInputs {
@@ -276,6 +277,16 @@ function runRnn(ctx: OpContext, cell: RnnInputs, activation: number, rows: strin
   return results;
 }
 
+/** RNN: one step on an input [B, I]. */
+const rnn: OpConverter = (ctx) => {
+  const dims = ctx.dims(0);
+  if (dims.length !== 2) ctx.fail(`the input must be 2-D, got [${dims.join(', ')}]`);
+  if (ctx.converter.quantization(ctx.input(0))) ctx.unsupported('quantized activations are not supported (float only)');
+  const activation = ctx.options.int8(RnnOptions.fused_activation_function, 'fused_activation_function');
+  const [output] = runRnn(ctx, { weights: 1, recurrentWeights: 2, bias: 3, state: 4 }, activation, ctx.read(0, nativeForm(2)), 1, dims[0]!, false, '');
+  ctx.finish(0, output!, nativeForm(2));
+};
+
 const sequenceRnn: OpConverter = (ctx) => {
   const timeMajor = ctx.options.bool(SequenceRnnOptions.time_major, 'time_major');
   const activation = ctx.options.int8(SequenceRnnOptions.fused_activation_function, 'fused_activation_function');
@@ -307,6 +318,7 @@ export const recurrentConverters: Record<string, OpConverter> = {
   UNIDIRECTIONAL_SEQUENCE_LSTM: sequenceLstm,
   BIDIRECTIONAL_SEQUENCE_LSTM: bidirectionalLstm,
   LSTM: lstm,
+  RNN: rnn,
   UNIDIRECTIONAL_SEQUENCE_RNN: sequenceRnn,
   BIDIRECTIONAL_SEQUENCE_RNN: bidirectionalRnn,
 };
