@@ -61,9 +61,9 @@ describe('Caffe text format: accepted forms', () => {
   });
 
   it('keeps unknown *_param messages of layers (fork layers) untyped', () => {
-    const l = layer(`type: "Upsample" upsample_param { scale: 2 mode: NEAREST nested { x: "y" } }`);
+    const l = layer(`type: "PSROIPooling" psroi_pooling_param { scale: 2 mode: NEAREST nested { x: "y" } }`);
     // Without a schema every field may repeat, so each is a list.
-    expect(l.upsample_param).toEqual([{ scale: ['2'], mode: ['NEAREST'], nested: [{ x: ['y'] }] }]);
+    expect(l.psroi_pooling_param).toEqual([{ scale: ['2'], mode: ['NEAREST'], nested: [{ x: ['y'] }] }]);
   });
 
   it('parses V1 layers with enum types and blobs_lr', () => {
