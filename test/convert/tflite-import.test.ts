@@ -44,9 +44,13 @@ describe('TFLite import', () => {
     // The quantized edges carry their parameters (per tensor: axis 0).
     expect(graph.tensor('t0').quantization).toEqual({ scale: [1 / 128], zeroPoint: [128], axis: 0 });
     expect(graph.tensor('t3').quantization).toEqual({ scale: [Math.fround(0.05)], zeroPoint: [10], axis: 0 });
-    // Weights and bias are dequantized to float32 constants at conversion.
+    // Weights and bias stay as stored (uint8 weights, int32 bias) behind DequantizeLinear with their scales.
     const convNode = graph.nodes.find((node) => node.op === 'Conv')!;
-    expect(graph.tensor(convNode.inputs[1]!).value?.type).toBe('float32');
+    const [weights, bias] = [1, 2].map((i) => graph.nodes.find((node) => node.outputs[0] === convNode.inputs[i])!);
+    expect(weights.op).toBe('DequantizeLinear');
+    expect(graph.tensor(weights.inputs[0]!).value?.type).toBe('uint8');
+    expect(graph.tensor(weights.inputs[0]!).dims).toEqual([4, 3, 3, 3]);
+    expect(graph.tensor(bias.inputs[0]!).value?.type).toBe('int32');
     expect(graph.tensor(convNode.inputs[1]!).dims).toEqual([4, 3, 3, 3]);
   });
 
