@@ -95,7 +95,7 @@ export class WebGpuModel implements CompiledModel {
     const gpu = await GpuDevice.create({ largestBuffer, dynamic }, device);
     // The WGSL sources load with the first compiled model, not with the backend's registration: `?raw` imports
     // need a bundler (or Vitest), and plain Node scripts that merely list backends must not trip over them.
-    let model: WebGpuModel;
+    let model: WebGpuModel | undefined;
     let plan: Plan;
     try {
       const { PipelineCache } = await import('./shaders.js');
@@ -103,7 +103,9 @@ export class WebGpuModel implements CompiledModel {
       // Plan once up front (symbolic dims as 1) so placement is known and weights are uploaded before the first run.
       plan = await model.planFor(firstDims, specialized);
     } catch (error) {
-      gpu.destroy();
+      // On a caller's device, what was created so far must go too (release() destroys it; destroy() only owned devices).
+      if (model) model.release();
+      else gpu.destroy();
       throw error;
     }
     model.current = plan;
