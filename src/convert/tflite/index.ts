@@ -11,9 +11,11 @@ import { WebliteError } from '../../errors.js';
 import type { Graph } from '../../ir/graph.js';
 import { TfliteConverter } from './context.js';
 import { nativeForm } from './layout.js';
-import { readTfliteModel, type TfliteModel } from './model.js';
+import { readTfliteModel, type TfliteModel, type TfliteOperatorCode } from './model.js';
 import { OpContext } from './op-context.js';
+import type { OpConverter } from './ops/registry.js';
 import { OP_CONVERTERS } from './ops/index.js';
+import { CUSTOM_CONVERTERS } from './ops/custom/index.js';
 import { CUSTOM_OPERATOR, builtinName } from './schema.js';
 import { activationQuantization, storedType } from './tensors.js';
 
@@ -36,11 +38,18 @@ export function importTflite(bytes: Uint8Array, options: TfliteImportOptions = {
   };
   addInputs(converter);
   for (const op of model.operators) {
-    const builtin = builtinName(op.code.builtin);
-    OP_CONVERTERS[builtin]!(new OpContext(converter, op, builtin));
+    const custom = customConverter(op.code);
+    if (custom) custom(new OpContext(converter, op, op.code.custom!));
+    else OP_CONVERTERS[builtinName(op.code.builtin)]!(new OpContext(converter, op, builtinName(op.code.builtin)));
   }
   addOutputs(converter);
   return converter.graph;
+}
+
+/** The converter of a custom operator weblite implements; undefined for builtins and unknown custom codes. */
+function customConverter(code: TfliteOperatorCode): OpConverter | undefined {
+  if (code.builtin !== CUSTOM_OPERATOR || code.custom === undefined) return undefined;
+  return Object.prototype.hasOwnProperty.call(CUSTOM_CONVERTERS, code.custom) ? CUSTOM_CONVERTERS[code.custom] : undefined;
 }
 
 function operatorName(model: TfliteModel, index: number): string {
@@ -53,7 +62,7 @@ function checkSupported(model: TfliteModel, fileName: string): void {
   const unsupported = new Map<string, number[]>();
   model.operators.forEach((op, index) => {
     const name = operatorName(model, index);
-    if (op.code.builtin !== CUSTOM_OPERATOR && OP_CONVERTERS[name]) return;
+    if (op.code.builtin === CUSTOM_OPERATOR ? customConverter(op.code) : OP_CONVERTERS[name]) return;
     unsupported.set(name, [...(unsupported.get(name) ?? []), index]);
   });
   if (unsupported.size === 0) return;

@@ -40,6 +40,8 @@ export interface TfliteOperator {
   inputs: number[];
   outputs: number[];
   options?: Table;
+  /** custom_options of a custom operator (flexbuffers for the ones weblite implements); a view into the file. */
+  customOptions?: Uint8Array;
 }
 
 export interface TfliteModel {
@@ -96,6 +98,7 @@ export function readTfliteModel(bytes: Uint8Array, fileName: string): TfliteMode
       inputs: (table.int32s(O.inputs, 'inputs') ?? []).map((t, i) => tensorIndex(t, `${where} input ${i}`, true)),
       outputs: (table.int32s(O.outputs, 'outputs') ?? []).map((t, i) => tensorIndex(t, `${where} output ${i}`, false)),
       options: table.table(O.builtin_options, 'builtin_options'),
+      customOptions: code.builtin === CUSTOM_OPERATOR ? readCustomOptions(reader, table) : undefined,
     };
   });
 
@@ -133,6 +136,18 @@ function readBuffer(reader: FlatBufferReader, table: Table): Uint8Array | undefi
   }
   const data = table.bytes(B.data, 'data');
   return data && data.length > 0 ? data : undefined;
+}
+
+/** custom_options, or for models over 2 GB the bytes at large_custom_options_offset (from the file's start). */
+function readCustomOptions(reader: FlatBufferReader, table: Table): Uint8Array | undefined {
+  const O = Fields.Operator;
+  const offset = table.uint64(O.large_custom_options_offset, 'large_custom_options_offset');
+  if (offset > 1) {
+    const size = table.uint64(O.large_custom_options_size, 'large_custom_options_size');
+    reader.require(offset, size, `${table.where} custom options`);
+    return reader.bytes.subarray(offset, offset + size);
+  }
+  return table.bytes(O.custom_options, 'custom_options');
 }
 
 function readOperatorCode(table: Table): TfliteOperatorCode {

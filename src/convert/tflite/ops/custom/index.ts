@@ -1,0 +1,7 @@
+/**
+ * The custom operators weblite implements, by their custom_code (OperatorCode.custom_code). Custom options come
+ * as flexbuffers (flexbuffers.ts). Any other custom operator is reported with the unsupported builtins.
+ */
+import type { OpConverter } from '../registry.js';
+
+export const CUSTOM_CONVERTERS: Readonly<Record<string, OpConverter>> = {};
