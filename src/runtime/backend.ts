@@ -30,6 +30,8 @@ export interface CompileOptions {
   threads?: number;
   /** webgpu: run on this device (shared with the caller) instead of requesting one. */
   gpuDevice?: GPUDevice;
+  /** webgpu: 'fp16' runs the guarded-fp16 plan (src/backends/webgpu/precision.ts); needs 'shader-f16'. */
+  precision?: 'fp32' | 'fp16';
 }
 
 /** Where run() leaves the outputs: on the CPU, or (webgpu) in GPU buffers the output tensors own. */

@@ -34,6 +34,13 @@ export interface SessionOptions {
    * and runs there (`backend` and `backendReason` say so). 'none' (default): the run throws DEVICE_LOST.
    */
   fallback?: 'wasm' | 'none';
+  /**
+   * webgpu: 'fp16' stores activations and weights of conv/matmul/elementwise/pooling kernels as f16 and multiplies
+   * in f16 with f32 accumulation; softmax, normalisation, reductions and graph inputs/outputs stay f32 ("guarded
+   * fp16"). Needs the adapter feature 'shader-f16': without it create() throws BACKEND_UNAVAILABLE (never a silent
+   * fp32 run). Implies backend 'webgpu'. Default 'fp32'.
+   */
+  precision?: 'fp32' | 'fp16';
 }
 
 export interface ValueMetadata {
@@ -127,8 +134,8 @@ export class InferenceSession {
     const chosen = performance.now();
     const graph = await loadGraph(bytes, name, options, backend);
     const loaded = performance.now();
-    const compiled = await backend.compile(graph, { threads: options.threads, gpuDevice: options.gpuDevice });
-    const session = new InferenceSession(graph, compiled, backend.name, reason, options);
+    const compiled = await backend.compile(graph, { threads: options.threads, gpuDevice: options.gpuDevice, precision: options.precision });
+    const session = new InferenceSession(graph, compiled, backend.name, options.precision === 'fp16' ? `${reason}; precision fp16 (shader-f16)` : reason, options);
     session.createTimings = { fetch: fetched - started, backend: chosen - fetched, load: loaded - chosen, ...compiled.createTimings, total: performance.now() - started };
     return session;
   }
@@ -199,7 +206,17 @@ async function chooseBackend(options: SessionOptions): ReturnType<typeof selectB
   if (options.fallback !== undefined && options.fallback !== 'wasm' && options.fallback !== 'none') {
     throw new WebliteError('BAD_ARGUMENT', `fallback must be 'wasm' or 'none', got ${JSON.stringify(options.fallback)}`);
   }
+  if (options.precision !== undefined && options.precision !== 'fp32' && options.precision !== 'fp16') {
+    throw new WebliteError('BAD_ARGUMENT', `precision must be 'fp32' or 'fp16', got ${JSON.stringify(options.precision)}`);
+  }
   const requested = options.backend ?? 'auto';
+  if (options.precision === 'fp16' && requested !== 'auto' && requested !== 'webgpu') {
+    throw new WebliteError('BAD_ARGUMENT', `precision 'fp16' is for the webgpu backend; this session asked for '${requested}'`);
+  }
+  if (options.precision === 'fp16' && !options.gpuDevice) {
+    const { backend, reason } = await selectBackend('webgpu');
+    return { backend, reason: requested === 'auto' ? `precision 'fp16' implies webgpu (${reason})` : reason };
+  }
   if (!options.gpuDevice) return selectBackend(requested);
   if (requested !== 'auto' && requested !== 'webgpu') {
     throw new WebliteError('BAD_ARGUMENT', `gpuDevice is for the webgpu backend; this session asked for '${requested}'`);

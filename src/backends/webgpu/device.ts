@@ -44,7 +44,11 @@ export interface DeviceNeeds {
   largestBuffer: number;
   /** True when input dims are symbolic: later shapes may need more than the first plan. */
   dynamic: boolean;
+  /** precision 'fp16': the device must have 'shader-f16' (requested here; refused when the adapter lacks it). */
+  f16?: boolean;
 }
+
+const F16_MISSING = "precision 'fp16' needs the WebGPU feature 'shader-f16'";
 
 const DEFAULT_BINDING_SIZE = 128 * 2 ** 20;
 const DEFAULT_BUFFER_SIZE = 256 * 2 ** 20;
@@ -94,14 +98,21 @@ export class GpuDevice {
     // Ask for more than the defaults only when needed; with symbolic dims ask for all the adapter has.
     if (needs.dynamic || needs.largestBuffer > DEFAULT_BINDING_SIZE) requiredLimits.maxStorageBufferBindingSize = binding;
     if (needs.dynamic || needs.largestBuffer > DEFAULT_BUFFER_SIZE) requiredLimits.maxBufferSize = buffer;
+    if (needs.f16 && !adapter.features.has('shader-f16')) {
+      throw new WebliteError('BACKEND_UNAVAILABLE', `${F16_MISSING}, which this adapter lacks (${reason}); use precision 'fp32'`);
+    }
     // timestamp-query costs nothing until a pass asks for timestamps (profiling only).
     const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+    if (needs.f16) requiredFeatures.push('shader-f16');
     const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'weblite' });
     return new GpuDevice(device, reason, true);
   }
 
   /** A caller's device (SessionOptions.gpuDevice), shared with whatever else uses it; checked against the model's needs. */
   private static adopt(needs: DeviceNeeds, device: GPUDevice): GpuDevice {
+    if (needs.f16 && !device.features.has('shader-f16')) {
+      throw new WebliteError('BACKEND_UNAVAILABLE', `${F16_MISSING}; the given gpuDevice was created without it (requiredFeatures: ['shader-f16'], where the adapter has it)`);
+    }
     const allowed = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
     if (needs.largestBuffer > allowed) {
       throw new WebliteError('BAD_ARGUMENT', `webgpu: the model needs a ${needs.largestBuffer}-byte buffer; the given gpuDevice allows ${allowed} bytes per binding (request higher maxStorageBufferBindingSize / maxBufferSize limits)`);

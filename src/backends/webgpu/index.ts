@@ -40,7 +40,7 @@ export const webgpuBackend: Backend = {
     return { available: adapter !== undefined, reason };
   },
   async compile(graph, options) {
-    return WebGpuModel.create(graph, LOWERINGS, options.gpuDevice);
+    return WebGpuModel.create(graph, LOWERINGS, options.gpuDevice, options.precision);
   },
 };
 
@@ -83,7 +83,7 @@ export class WebGpuModel implements CompiledModel {
   }
 
   /** `device`: the caller's GPUDevice to share (SessionOptions.gpuDevice); otherwise one is requested for this model. */
-  static async create(graph: Graph, lowerings: readonly Lowering[], device?: GPUDevice): Promise<WebGpuModel> {
+  static async create(graph: Graph, lowerings: readonly Lowering[], device?: GPUDevice, precision: 'fp32' | 'fp16' = 'fp32'): Promise<WebGpuModel> {
     const firstDims = new Map(graph.inputs.map((name) => [name, (graph.tensor(name).dims ?? []).map((d) => (typeof d === 'number' ? d : 1))]));
     const dynamic = graph.inputs.some((name) => (graph.tensor(name).dims ?? []).some((d) => typeof d !== 'number'));
     const specialized = specializeGraph(graph, firstDims, new Map());
@@ -92,7 +92,7 @@ export class WebGpuModel implements CompiledModel {
       const dims = info.dims;
       if (dims && dims.every((d): d is number => typeof d === 'number')) largestBuffer = Math.max(largestBuffer, sizeOf(dims) * 4);
     }
-    const gpu = await GpuDevice.create({ largestBuffer, dynamic }, device);
+    const gpu = await GpuDevice.create({ largestBuffer, dynamic, f16: precision === 'fp16' }, device);
     // The WGSL sources load with the first compiled model, not with the backend's registration: `?raw` imports
     // need a bundler (or Vitest), and plain Node scripts that merely list backends must not trip over them.
     let model: WebGpuModel | undefined;
