@@ -13,6 +13,7 @@ import { reduceOps } from './ops/reduce.js';
 import { fusedOps } from './ops/fused.js';
 import { quantizeOps } from './ops/quantize.js';
 import { qlinearOps } from './ops/qlinear.js';
+import { detectionOps } from './ops/detection.js';
 
 export const OP_TYPES = [
   // elementwise (ops/elementwise.ts)
@@ -37,6 +38,8 @@ export const OP_TYPES = [
   'QuantizeLinear', 'DequantizeLinear',
   // quantized operators (ops/qlinear.ts): made from QDQ graphs for integer kernels (src/passes/quantize/qdq-fuse.ts)
   'QLinearConv', 'QLinearMatMul', 'QGemm', 'QLinearAdd', 'QLinearMul', 'QLinearAveragePool', 'QLinearGlobalAveragePool',
+  // detection post-processing (ops/detection.ts)
+  'NonMaxSuppression',
 ] as const;
 
 export type OpType = (typeof OP_TYPES)[number];
@@ -49,6 +52,7 @@ export const opTable: Record<OpType, OpSpec> = {
   ...fusedOps,
   ...quantizeOps,
   ...qlinearOps,
+  ...detectionOps,
 };
 
 export function isOpType(name: string): name is OpType {
