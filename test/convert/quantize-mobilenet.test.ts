@@ -5,14 +5,16 @@
  *
  * Targets (size vs float32 / worst output cosine): fp16 0.55 / 0.999, int8-weights 0.30 / 0.99, int8 0.30 / 0.98,
  * and the same top-1 on every evaluation image. Measured (int8 with 'mse' ranges + bias correction):
- *   fp16          0.517 / 0.99950, top-1 4/4
- *   int8-weights  0.289 / 0.97169, top-1 3/4   ← cosine and top-1 short of the target
- *   int8          0.319 / 0.960 (reference), 0.953 (wasm integer kernels), top-1 4/4   ← size and cosine short
- * Why int8 falls short: the model has 0.47 M parameters, so the .wlm graph description (~190 bytes per tensor
- * or node; QDQ adds ~250 tensors and ~120 nodes) is 14% of the file on top of 27% of int8 weights, scales and
- * biases; and the evaluation images are low-confidence (top-1 probability 0.16–0.19), where a logit cosine of 0.990
- * becomes a softmax cosine of 0.96. The assertions below hold the measured levels so regressions show; the
- * targets that are not met are stated, not asserted.
+ *   fp16          0.512 / 0.99950, top-1 4/4
+ *   int8-weights  0.282 / 0.97169, top-1 3/4   ← cosine and top-1 short of the target
+ *   int8          0.285 / 0.960 (reference), 0.953 (wasm integer kernels), top-1 4/4   ← cosine short
+ * Size: the .wlm writer shares repeated structures, omits default attributes and names of nodes named like their
+ * output, packs small constants 8-byte aligned, and int8 stores biases as float32 on the int32 grid (was 0.319).
+ * Why the cosines fall short: the evaluation images are low-confidence (top-1 probability 0.16–0.19), where a
+ * logit cosine of 0.990 becomes a softmax cosine of 0.96; and this float MobileNet is very sensitive to weight
+ * rounding (per-channel int8 on one 16-channel depthwise layer alone gives 0.585; block-wise scales of 16 weights
+ * with MSE-chosen clipping reach 0.9905 for int8-weights at ~3% more size). The assertions below hold the measured
+ * levels so regressions show; the targets that are not met are stated, not asserted.
  */
 import { describe, expect, it } from 'vitest';
 import { BACKENDS, TARGETS, formatTable, measure, modelPresent } from '../../scripts/quant-table.js';
@@ -21,7 +23,7 @@ import { BACKENDS, TARGETS, formatTable, measure, modelPresent } from '../../scr
 const FLOORS = {
   fp16: { size: TARGETS.fp16.size, cosine: TARGETS.fp16.cosine, top1: 4 },
   'int8-weights': { size: TARGETS['int8-weights'].size, cosine: 0.97, top1: 3 },
-  int8: { size: 0.33, cosine: 0.95, top1: 4 },
+  int8: { size: TARGETS.int8.size, cosine: 0.95, top1: 4 },
 } as const;
 
 describe.skipIf(!modelPresent)('quantization table on mobilenet-v1-0.25-224-float.tflite', () => {

@@ -151,8 +151,9 @@ describe('.wlm corruption → BAD_MODEL', () => {
     expectBadModel(outside.bytes, /'c_float16' value data \[1048576, 1048582\) lies outside the \d+-byte data section/);
 
     const misaligned = withTensor('c_float16');
-    misaligned.view.setBigUint64(fieldAt(misaligned.tensor.value()!, 8), 8n, true);
-    expectBadModel(misaligned.bytes, /data offset 8 is not a multiple of 64/);
+    // A 6-byte constant sits at a multiple of 8 (64 for constants of 64 bytes or more).
+    misaligned.view.setBigUint64(fieldAt(misaligned.tensor.value()!, 8), 4n, true);
+    expectBadModel(misaligned.bytes, /data offset 4 is not a multiple of 8/);
 
     const wrongLength = withTensor('c_float16');
     wrongLength.view.setBigUint64(fieldAt(wrongLength.tensor.value()!, 10), 4n, true);

@@ -18,6 +18,8 @@ export const FORMAT_VERSION = 1;
  * 64 also matches cache lines and WebGPU's buffer-offset alignment rules of thumb.
  */
 export const DATA_ALIGNMENT = 64;
+/** Alignment of constants smaller than DATA_ALIGNMENT bytes (8: any element type's view). */
+export const SMALL_ALIGNMENT = 8;
 
 export function alignUp(value: number, alignment: number): number {
   return Math.ceil(value / alignment) * alignment;

@@ -8,6 +8,7 @@
  * `bytes.byteOffset` is a multiple of 8), so the Graph shares memory with the file buffer.
  */
 import * as flatbuffers from 'flatbuffers';
+import { opTable } from '../ops.js';
 import * as fb from '../../format/generated/weblite_generated.js';
 import { WebliteError } from '../../errors.js';
 import { OP_TYPES, type OpType } from '../ops.js';
@@ -128,14 +129,16 @@ class ModelReader {
   }
 
   private readNode(node: fb.Node, index: number): Node {
-    const name = node.name() ?? '';
     const op = node.op() ?? '';
-    const where = `node ${index} '${name}'`;
-    if (!OP_NAMES.has(op)) this.fail(`${where} has unknown op ${JSON.stringify(op)}`);
     const inputs: string[] = [];
     const outputs: string[] = [];
+    const at = `node ${index}`;
+    for (let i = 0; i < node.outputsLength(); i++) outputs.push(this.tensorName(node.outputs(i)!, `${at} output ${i}`, true));
+    // No stored name: the node is named like its first output (write.ts).
+    const name = node.name() ?? outputs[0] ?? '';
+    const where = `node ${index} '${name}'`;
+    if (!OP_NAMES.has(op)) this.fail(`${where} has unknown op ${JSON.stringify(op)}`);
     for (let i = 0; i < node.inputsLength(); i++) inputs.push(this.tensorName(node.inputs(i)!, `${where} input ${i}`, true));
-    for (let i = 0; i < node.outputsLength(); i++) outputs.push(this.tensorName(node.outputs(i)!, `${where} output ${i}`, true));
 
     const attrs: Attrs = {};
     for (let i = 0; i < node.attributesLength(); i++) {
@@ -150,6 +153,11 @@ class ModelReader {
         writable: true,
         configurable: true,
       });
+    }
+    // Writers omit attributes equal to their spec default (write.ts); every node gets them back here.
+    for (const [attrName, spec] of Object.entries(opTable[op as OpType].attrs)) {
+      if (spec.default === undefined || Object.prototype.hasOwnProperty.call(attrs, attrName)) continue;
+      attrs[attrName] = Array.isArray(spec.default) ? [...(spec.default as number[])] : spec.default;
     }
     return { name, op: op as OpType, inputs, outputs, attrs };
   }

@@ -1,7 +1,9 @@
 /**
  * Constant values (weights and TENSOR attributes) in and out of the .wlm data section.
  *
- * Bytes are stored little-endian, row-major, at DATA_ALIGNMENT-aligned offsets inside the section.
+ * Bytes are stored little-endian, row-major, at DATA_ALIGNMENT-aligned offsets inside the section; constants smaller
+ * than DATA_ALIGNMENT bytes (scales, zero points, shapes) at SMALL_ALIGNMENT-aligned ones, enough for any element
+ * type's typed-array view.
  * Typed arrays use the platform's byte order, which is little-endian on every platform weblite targets
  * (browsers, Node on x86/ARM); a big-endian host would need a byte-swapping path here.
  */
@@ -10,7 +12,8 @@ import { TensorData } from '../../format/generated/weblite_generated.js';
 import { type BigArray, type DType, type NumericArray, byteSize, typedArrayConstructor } from '../dtype.js';
 import { Tensor, limits } from '../tensor.js';
 import { WebliteError } from '../../errors.js';
-import { DATA_ALIGNMENT, alignUp, dtypeFromFormat, formatDataType, safeNumber } from './constants.js';
+import { DATA_ALIGNMENT, SMALL_ALIGNMENT, alignUp, dtypeFromFormat, formatDataType, safeNumber } from './constants.js';
+import { sharedOffset } from './shared.js';
 
 // ---------------------------------------------------------------- writing
 
@@ -21,7 +24,7 @@ export class DataSectionWriter {
 
   /** Reserves an aligned slot for `bytes` and returns its offset inside the section. */
   add(bytes: Uint8Array): number {
-    const offset = alignUp(this.length, DATA_ALIGNMENT);
+    const offset = alignUp(this.length, bytes.byteLength < DATA_ALIGNMENT ? SMALL_ALIGNMENT : DATA_ALIGNMENT);
     this.chunks.push({ offset, bytes });
     this.length = offset + bytes.byteLength;
     return offset;
@@ -34,7 +37,7 @@ export class DataSectionWriter {
 
 /** Writes a TensorData table for `tensor`, adding its bytes (if not strings) to `section`. */
 export function writeTensorData(builder: flatbuffers.Builder, tensor: Tensor, section: DataSectionWriter, where: string): number {
-  const dims = TensorData.createDimsVector(builder, tensor.dims.map((d) => BigInt(d)));
+  const dims = sharedOffset(builder, `data-dims:${tensor.dims.join(',')}`, () => TensorData.createDimsVector(builder, tensor.dims.map((d) => BigInt(d))));
   let stringsVector = 0;
   let offset = 0;
   let length = 0;
@@ -104,7 +107,8 @@ export function readTensorData(table: TensorData, section: DataSection, where: s
   if (length !== count * elementSize) {
     fail(`${where} has ${length} data bytes, but dims [${dims.join(', ')}] of ${type} need ${count * elementSize}`);
   }
-  if (offset % DATA_ALIGNMENT !== 0) fail(`${where} data offset ${offset} is not a multiple of ${DATA_ALIGNMENT}`);
+  const alignment = length < DATA_ALIGNMENT ? SMALL_ALIGNMENT : DATA_ALIGNMENT;
+  if (offset % alignment !== 0) fail(`${where} data offset ${offset} is not a multiple of ${alignment}`);
   if (offset + length > section.length) {
     fail(`${where} data [${offset}, ${offset + length}) lies outside the ${section.length}-byte data section`);
   }

@@ -16,6 +16,7 @@ import { dataMatchesType } from '../dtype.js';
 import type { AttrValue, Dim, Graph, Node, TensorInfo } from '../graph.js';
 import { DATA_ALIGNMENT, FORMAT_VERSION, alignUp, formatDataType } from './constants.js';
 import { DataSectionWriter, writeTensorData } from './tensor-data.js';
+import { sharedOffset } from './shared.js';
 
 const INT64_MAX = 2n ** 63n - 1n;
 const INT64_MIN = -(2n ** 63n);
@@ -76,7 +77,9 @@ function build(graph: Graph, dataOffset: number): { flatbuffer: Uint8Array; sect
 function writeTensor(builder: flatbuffers.Builder, info: TensorInfo, section: DataSectionWriter): number {
   const where = `tensor '${info.name}'`;
   const name = builder.createString(info.name);
-  const shape = info.dims === undefined ? 0 : fb.Tensor.createShapeVector(builder, info.dims.map((d) => writeDim(builder, d, where)));
+  const dims = info.dims;
+  const shape = dims === undefined ? 0 : sharedOffset(builder, `shape:${JSON.stringify(dims)}`, () =>
+    fb.Tensor.createShapeVector(builder, dims.map((d) => writeDim(builder, d, where))));
   let value = 0;
   if (info.value !== undefined) {
     if (!(info.value instanceof Tensor) || info.value.type !== info.type || !dataMatchesType(info.type, info.value.data)) {
@@ -99,22 +102,24 @@ function writeTensor(builder: flatbuffers.Builder, info: TensorInfo, section: Da
 
 function writeDim(builder: flatbuffers.Builder, dim: Dim, where: string): number {
   if (typeof dim === 'string') {
-    const symbol = builder.createString(dim);
+    const symbol = builder.createSharedString(dim);
     fb.Dim.startDim(builder);
     fb.Dim.addSymbol(builder, symbol);
     return fb.Dim.endDim(builder);
   }
   if (!Number.isSafeInteger(dim) || dim < 0) throw badArgument(`${where} has invalid dim ${dim}`);
-  return fb.Dim.createDim(builder, BigInt(dim), 0);
+  return sharedOffset(builder, `dim:${dim}`, () => fb.Dim.createDim(builder, BigInt(dim), 0));
 }
 
 function writeQuantization(builder: flatbuffers.Builder, q: NonNullable<TensorInfo['quantization']>, where: string): number {
   if (!q.zeroPoint.every((z) => Number.isSafeInteger(z)) || !Number.isInteger(q.axis)) {
     throw badArgument(`${where} has non-integer quantization zero points or axis`);
   }
-  const scale = fb.Quantization.createScaleVector(builder, q.scale);
-  const zeroPoint = fb.Quantization.createZeroPointVector(builder, q.zeroPoint.map((z) => BigInt(z)));
-  return fb.Quantization.createQuantization(builder, scale, zeroPoint, q.axis);
+  return sharedOffset(builder, `quantization:${q.axis}:${q.scale.join(',')}:${q.zeroPoint.join(',')}`, () => {
+    const scale = fb.Quantization.createScaleVector(builder, q.scale);
+    const zeroPoint = fb.Quantization.createZeroPointVector(builder, q.zeroPoint.map((z) => BigInt(z)));
+    return fb.Quantization.createQuantization(builder, scale, zeroPoint, q.axis);
+  });
 }
 
 function writeNode(
@@ -125,13 +130,17 @@ function writeNode(
   indexOf: (name: string, where: string, optional: boolean) => number,
 ): number {
   const where = `node ${position} '${node.name}' (${node.op})`;
-  const name = builder.createString(node.name);
-  const op = builder.createString(node.op);
+  // A node named like its first output (most are) stores no name; the reader takes the output's.
+  const name = node.name === node.outputs[0] ? 0 : builder.createString(node.name);
+  const op = builder.createSharedString(node.op);
   const inputs = fb.Node.createInputsVector(builder, node.inputs.map((input) => indexOf(input, `${where} input`, true)));
   const outputs = fb.Node.createOutputsVector(builder, node.outputs.map((output) => indexOf(output, `${where} output`, true)));
-  const attributes = fb.Node.createAttributesVector(
+  // Attributes equal to their spec default are left out (the reader restores them): most nodes of a quantized
+  // graph are Q/DQ pairs whose every attribute is the default.
+  const stored = Object.entries(node.attrs).filter(([attrName, value]) => !isDefault(node.op, attrName, value));
+  const attributes = stored.length === 0 ? 0 : fb.Node.createAttributesVector(
     builder,
-    Object.entries(node.attrs).map(([attrName, value]) => writeAttribute(builder, node.op, attrName, value, section, where)),
+    stored.map(([attrName, value]) => writeAttribute(builder, node.op, attrName, value, section, where)),
   );
   return fb.Node.createNode(builder, name, op, inputs, outputs, attributes);
 }
@@ -146,10 +155,10 @@ function writeAttribute(
 ): number {
   const where = `${nodeWhere} attribute '${name}'`;
   const kind = attributeKind(declaredAttrType(op, name), value, where);
-  const nameOffset = builder.createString(name);
+  const nameOffset = builder.createSharedString(name);
   // Children first: the builder cannot start a string or vector while a table is open.
   let child = 0;
-  if (kind === 'string') child = builder.createString(value as string);
+  if (kind === 'string') child = builder.createSharedString(value as string);
   if (kind === 'ints') child = fb.Attribute.createIntsVector(builder, (value as number[]).map(toInt64));
   if (kind === 'floats') child = fb.Attribute.createFloatsVector(builder, value as number[]);
   if (kind === 'strings') child = fb.Attribute.createStringsVector(builder, (value as string[]).map((s) => builder.createString(s)));
@@ -177,6 +186,15 @@ export const ATTRIBUTE_KINDS: Record<AttrType, fb.AttributeKind> = {
   strings: fb.AttributeKind.STRINGS,
   tensor: fb.AttributeKind.TENSOR,
 };
+
+/** Whether `value` equals the op spec's default for the attribute (numbers, strings and number lists). */
+function isDefault(op: string, name: string, value: AttrValue): boolean {
+  const spec = Object.prototype.hasOwnProperty.call(opTable, op) ? opTable[op as keyof typeof opTable].attrs[name] : undefined;
+  const fallback = spec?.default;
+  if (fallback === undefined) return false;
+  if (Array.isArray(fallback)) return Array.isArray(value) && value.length === fallback.length && value.every((v, i) => v === fallback[i]);
+  return value === fallback;
+}
 
 /** The attribute's type as the op spec declares it, if the spec exists and declares it. */
 function declaredAttrType(op: string, name: string): AttrType | undefined {

@@ -28,7 +28,8 @@ export function rewriteQdq(graph: Graph, plan: QdqPlan, calibration: Calibration
   const nodeNames = new Set(graph.nodes.map((node) => node.name));
   const nodes: Node[] = [];
   const add = (op: OpType, inputs: string[], output: string, attrs: Node['attrs'] = {}) => {
-    let name = `${output}_${op === 'QuantizeLinear' ? 'quantize' : 'dequantize'}`;
+    // Named after the tensor it writes (the .wlm writer then stores no separate name).
+    let name = nodeNames.has(output) ? `${output}_${op === 'QuantizeLinear' ? 'quantize' : 'dequantize'}` : output;
     for (let i = 1; nodeNames.has(name); i++) name = `${output}_${op === 'QuantizeLinear' ? 'quantize' : 'dequantize'}_${i}`;
     nodeNames.add(name);
     // Nodes carry resolved attributes (defaults filled), as the front-ends leave them.

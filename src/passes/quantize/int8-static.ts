@@ -2,7 +2,9 @@
  * Static (calibrated) full-int8 quantization of a float graph from any front-end, written in ONNX's QDQ form:
  *
  *   weights      DequantizeLinear(int8 constant, float32[C_out] scales, int8[C_out] zeros, axis = output channel)
- *   biases       DequantizeLinear(int32 constant, x_scale · w_scale[c], int32 zeros, axis 0)
+ *   biases       float32 constants holding exactly the dequantized int32 biases (b_q · x_scale · w_scale[c]): the
+ *                scale is known from the input and the weights, so integer backends derive b_q at load (qdq-fuse.ts
+ *                rounds it back) and the file saves a scale vector, zero points and a node per product
  *   activations  QuantizeLinear(y, scale, zero_point) → DequantizeLinear(same), per tensor, asymmetric int8
  *
  * Float backends run the graph as it is (weight chains are folded once at load, src/runtime/fold-at-load.ts);
@@ -16,7 +18,8 @@ import type { Graph } from '../../ir/graph.js';
 import { inferShapes } from '../../ir/infer.js';
 import { eliminateDeadNodes } from '../eliminate-dead-nodes.js';
 import type { Pass } from '../pass.js';
-import { correctBiases } from './bias-correction.js';
+import { type BiasSite, correctBiases } from './bias-correction.js';
+import { Tensor } from '../../ir/tensor.js';
 import { type CalibrationSample, calibrate, checkCalibration } from './calibrate.js';
 import { rewriteQdq } from './int8-rewrite.js';
 import { planQdq } from './qdq-plan.js';
@@ -67,6 +70,7 @@ export function quantizeInt8Static(options: StaticQuantizationOptions): Pass {
       const calibration = calibrate(graph, plan, samples, { method, percentile, biasCorrection, adaptiveRounding, onProgress: options.onProgress });
       const biases = rewriteQdq(graph, plan, calibration, { biasCorrection });
       if (biasCorrection) correctBiases(graph, biases, calibration.preactivationMeans, samples);
+      storeBiasesAsFloat(graph, biases);
       eliminateDeadNodes.run(graph);
       inferShapes(graph);
       graph.metadata.properties[CALIBRATION_PROPERTY] =
@@ -77,3 +81,21 @@ export function quantizeInt8Static(options: StaticQuantizationOptions): Pass {
   };
 }
 
+
+/**
+ * Replaces each product's int32 bias DequantizeLinear by a float32 constant of the same values (the float32
+ * products b_q · scale[c] that DequantizeLinear computes). qdq-fuse.ts recovers b_q as round(b / (x_scale ·
+ * w_scale[c])), exact for |b_q| < 2^22 (and within one accumulator unit beyond).
+ */
+function storeBiasesAsFloat(graph: Graph, biases: readonly BiasSite[]): void {
+  const removed = new Set<string>();
+  for (const site of biases) {
+    const name = site.node.inputs[site.biasIndex];
+    const quantized = graph.constant(site.quantized);
+    if (!name || !quantized || quantized.type !== 'int32') continue;
+    const values = Float32Array.from(quantized.data as Int32Array, (b, c) => b * site.scales[site.scales.length === 1 ? 0 : c]!);
+    graph.tensors.set(name, { name, type: 'float32', dims: [values.length], value: new Tensor('float32', values, [values.length]) });
+    removed.add(name);
+  }
+  graph.nodes = graph.nodes.filter((node) => !removed.has(node.outputs[0]!));
+}
