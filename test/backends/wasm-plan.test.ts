@@ -183,6 +183,9 @@ describe('wasm lowerings for ConvTranspose, InstanceNormalization, reductions an
     ['linear, half_pixel', { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }],
     ['linear, align_corners', { mode: 'linear', coordinate_transformation_mode: 'align_corners' }],
     ['linear, pytorch_half_pixel', { mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel' }],
+    // Four (cubic) or more (antialiased downscale) taps: the separable TypeScript pass on the NHWC memory.
+    ['cubic, half_pixel', { mode: 'cubic', coordinate_transformation_mode: 'half_pixel' }],
+    ['cubic, align_corners, exclude_outside', { mode: 'cubic', coordinate_transformation_mode: 'align_corners', exclude_outside: 1 } as unknown as Record<string, string>],
   ];
   for (const [name, attrs] of resizeCases) {
     it(`Resize ${name}`, async () => {

@@ -135,7 +135,7 @@ function resizePlan(node: Node, graph: Graph) {
   if (!is2d(dims) || !is2d(out) || !isFloat32(graph, x)) return undefined;
   const mode = node.attrs.mode as string;
   const coordinate = node.attrs.coordinate_transformation_mode as string;
-  if ((mode !== 'nearest' && mode !== 'linear') || coordinate === 'tf_crop_and_resize' || node.attrs.antialias) return undefined;
+  if ((mode !== 'nearest' && mode !== 'linear' && mode !== 'cubic') || coordinate === 'tf_crop_and_resize') return undefined;
   const constant = (i: number) => (node.inputs[i] ? graph.constant(node.inputs[i]!) : undefined);
   if ((node.inputs[2] && !constant(2)) || (node.inputs[3] && !constant(3))) return undefined;
   try {
@@ -145,9 +145,10 @@ function resizePlan(node: Node, graph: Graph) {
     const taps = [2, 3].map((axis) =>
       axisTaps({ inputLength: dims[axis]!, outputLength: out[axis]!, scale: targets.scales[axis]!, resizedLength: targets.resizedLengths[axis]!, roiStart: 0, roiEnd: 1 }, node.attrs),
     );
-    const want = mode === 'nearest' ? 1 : 2;
-    if (taps.some((t) => t.count !== want)) return undefined;
-    return { dims, out, mode, taps: taps as [ReturnType<typeof axisTaps>, ReturnType<typeof axisTaps>] };
+    // The SIMD kernels take 1 (nearest) or 2 (linear) taps per axis; cubic and antialiased filters (more taps)
+    // run as a separable TypeScript pass on the same NHWC memory.
+    const separable = mode === 'cubic' || taps.some((t) => t.count !== (mode === 'nearest' ? 1 : 2));
+    return { dims, out, mode, separable, taps: taps as [ReturnType<typeof axisTaps>, ReturnType<typeof axisTaps>] };
   } catch {
     return undefined;
   }
@@ -159,12 +160,48 @@ export const resizeLowering: Lowering = {
   layout: 'native',
   supports: (node, graph) => resizePlan(node, graph) !== undefined,
   build(node, ctx) {
-    const { dims, out, mode, taps } = resizePlan(node, ctx.graph)!;
+    const { dims, out, mode, separable, taps } = resizePlan(node, ctx.graph)!;
     const [n, c, inH, inW] = dims as [number, number, number, number];
     const [outH, outW] = [out[2]!, out[3]!];
     const x = ctx.ptr(node.inputs[0]!);
     const y = ctx.ptr(node.outputs[0]!);
     const [th, tw] = taps;
+    if (separable) {
+      const memory = ctx.heap.kernels.memory;
+      const row = new Float64Array(inW * c);
+      const acc = new Float64Array(c);
+      return {
+        kernel: `ts/resize-${mode}-separable-nhwc`,
+        run() {
+          const src = new Float32Array(memory.buffer, x, n * inH * inW * c);
+          const dst = new Float32Array(memory.buffer, y, n * outH * outW * c);
+          for (let b = 0; b < n; b++) {
+            const image = b * inH * inW * c;
+            for (let oy = 0; oy < outH; oy++) {
+              // Rows first: the weighted sum of this output row's source rows, then columns of that.
+              row.fill(0);
+              for (let i = 0; i < th.count; i++) {
+                const weight = th.weights[oy * th.count + i]!;
+                if (weight === 0) continue;
+                const base = image + th.sources[oy * th.count + i]! * inW * c;
+                for (let k = 0; k < inW * c; k++) row[k]! += weight * src[base + k]!;
+              }
+              const outRow = ((b * outH + oy) * outW) * c;
+              for (let ox = 0; ox < outW; ox++) {
+                acc.fill(0);
+                for (let j = 0; j < tw.count; j++) {
+                  const weight = tw.weights[ox * tw.count + j]!;
+                  if (weight === 0) continue;
+                  const base = tw.sources[ox * tw.count + j]! * c;
+                  for (let k = 0; k < c; k++) acc[k]! += weight * row[base + k]!;
+                }
+                dst.set(acc, outRow + ox * c);
+              }
+            }
+          }
+        },
+      };
+    }
     if (mode === 'nearest') {
       const yIndex = ctx.heap.putI32(th.sources, 'resize row indices');
       const xIndex = ctx.heap.putI32(tw.sources, 'resize column indices');
