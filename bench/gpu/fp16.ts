@@ -80,7 +80,7 @@ export async function checkFp16(adapter: GPUAdapter, fixtures: { name: string; p
       }
       const error = relativeL2(got, want);
       const vsTorch = expected ? relativeL2(got, expected).toExponential(1) : '?';
-      const f16Kernels = fp16.placement.filter((p) => p.kernel.startsWith('f16-')).length;
+      const f16Kernels = fp16.placement.filter((p) => p.kernel.endsWith('#F16')).length;
       const verdict = Number.isFinite(error) && error <= FP16_TOLERANCE ? 'pass' : 'FAIL';
       const [a, b] = [median(times.fp32), median(times.fp16)];
       lines.push(`fp16 ${name}: fp32 ${a.toFixed(2)} ms, fp16 ${b.toFixed(2)} ms, rel. L2 vs fp32 ${error.toExponential(2)} → ${verdict}`);

@@ -4,6 +4,7 @@
 // op        Conv, FusedConv with bias, residual Z and activation (src/backends/webgpu/lower/conv.ts); 1-D
 //           convolutions arrive as 2-D with height 1
 // dtypes    f32 in, f32 out, f32 accumulation (in k order)
+//           variant F16 (common/precision.wgsl): f16 operands, tiles and products, f32 accumulation and epilogue
 // layout    NCHW input, output and residual; weights OIHW as given (row co of the GEMM is contiguous)
 // variants  HAS_BIAS, HAS_RESIDUAL (extra bindings); override POINTWISE: 1×1, stride 1, no padding — X̂ is X
 // tile      workgroup 8×8, tile 32 output channels × 32 pixels × 32 k (gemm/gemm-tile.wgsl);
@@ -11,6 +12,7 @@
 // remainder padding taps and out-of-range tile positions read nothing (zero); stores masked. No reads past the end.
 // epilogue  + bias[co], + Z, then the fused activation (common/activation.wgsl), in that order as the reference
 // tested    against the reference Conv/FusedConv (test/kernels-wgsl/conv.test.ts)
+// #include common/precision.wgsl
 // #include common/math.wgsl
 // #include common/activation.wgsl
 // #include gemm/gemm-tile.wgsl
@@ -26,24 +28,24 @@ struct Params {
 override POINTWISE: bool = false;
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> w: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<stored_float>;
+@group(0) @binding(2) var<storage, read> w: array<stored_float>;
 // #if HAS_BIAS
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<stored_float>;
 // #endif
 // #if HAS_RESIDUAL
-@group(0) @binding(4) var<storage, read> residual: array<f32>;
+@group(0) @binding(4) var<storage, read> residual: array<stored_float>;
 // #endif
-@group(0) @binding(5) var<storage, read_write> y: array<f32>;
+@group(0) @binding(5) var<storage, read_write> y: array<stored_float>;
 
 var<private> x_base: u32;
 var<private> w_base: u32;
 
-fn load_a(row: u32, k: u32) -> f32 {
+fn load_a(row: u32, k: u32) -> stored_float {
   return w[w_base + row * params.k + k];
 }
 
-fn load_b(k: u32, column: u32) -> f32 {
+fn load_b(k: u32, column: u32) -> stored_float {
   let plane = params.in_h * params.in_w;
   if (POINTWISE) {
     return x[x_base + k * plane + column];
@@ -81,12 +83,12 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_i
       if (column >= params.n) { break; }
       var value = acc[i][j];
       // #if HAS_BIAS
-      value += bias[channel];
+      value += f32(bias[channel]);
       // #endif
       // #if HAS_RESIDUAL
-      value += residual[y_base + column];
+      value += f32(residual[y_base + column]);
       // #endif
-      y[y_base + column] = activate(value);
+      y[y_base + column] = store_float(activate(value));
     }
   }
 }

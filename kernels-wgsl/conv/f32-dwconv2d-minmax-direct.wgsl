@@ -2,12 +2,14 @@
 //
 // op        Conv, FusedConv whose weights are [C·multiplier, 1, KH, KW] (src/backends/webgpu/lower/conv.ts)
 // dtypes    f32 in, f32 out, f32 accumulation (row-major tap order)
+//           variant F16 (common/precision.wgsl): f16 operands and products, f32 accumulation and epilogue
 // layout    NCHW input, output and residual; weights as given
 // variants  HAS_BIAS, HAS_RESIDUAL; overrides KERNEL_H, KERNEL_W fix the tap loops so the compiler can unroll them
 // tile      64 invocations, one output each; grid spread over x/y (common/dispatch.wgsl)
 // remainder padding taps are skipped (never read); invocations past the end return. No reads past the end.
 // epilogue  + bias, + Z, then the fused activation
 // tested    against the reference Conv/FusedConv (test/kernels-wgsl/conv.test.ts)
+// #include common/precision.wgsl
 // #include common/math.wgsl
 // #include common/activation.wgsl
 // #include common/dispatch.wgsl
@@ -23,15 +25,15 @@ override KERNEL_H: u32 = 3u;
 override KERNEL_W: u32 = 3u;
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> w: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<stored_float>;
+@group(0) @binding(2) var<storage, read> w: array<stored_float>;
 // #if HAS_BIAS
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<stored_float>;
 // #endif
 // #if HAS_RESIDUAL
-@group(0) @binding(4) var<storage, read> residual: array<f32>;
+@group(0) @binding(4) var<storage, read> residual: array<stored_float>;
 // #endif
-@group(0) @binding(5) var<storage, read_write> y: array<f32>;
+@group(0) @binding(5) var<storage, read_write> y: array<stored_float>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
@@ -55,14 +57,14 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) gr
     for (var kw = 0u; kw < KERNEL_W; kw++) {
       let in_column = column0 + i32(kw * params.dilation_w);
       if (in_column < 0 || in_column >= i32(params.in_w)) { continue; }
-      sum += x[x_base + u32(in_row) * params.in_w + u32(in_column)] * w[w_base + kh * KERNEL_W + kw];
+      sum += f32(x[x_base + u32(in_row) * params.in_w + u32(in_column)] * w[w_base + kh * KERNEL_W + kw]);
     }
   }
   // #if HAS_BIAS
-  sum += bias[channel];
+  sum += f32(bias[channel]);
   // #endif
   // #if HAS_RESIDUAL
-  sum += residual[position];
+  sum += f32(residual[position]);
   // #endif
-  y[position] = activate(sum);
+  y[position] = store_float(activate(sum));
 }

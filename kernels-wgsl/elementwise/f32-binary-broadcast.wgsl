@@ -3,12 +3,15 @@
 // op        override OP: 0 Add, 1 Sub, 2 Mul, 3 Div, 4 Pow, 5 Max, 6 Min, 7 PRelu (a < 0 ? b·a : a), 8 Mean of two
 //           (src/backends/webgpu/lower/elementwise.ts)
 // dtypes    f32 in, f32 out
+//           variant F16 (common/precision.wgsl): f16 in and out, the op itself in f32 registers (exact for
+//           Add/Sub/Mul/Max/Min up to the f16 rounding of the result; Pow/Div keep f32 accuracy)
 // layout    variant BROADCAST: each operand is a strided view of the output's shape (stride 0 on broadcast axes,
 //           common/indexing.wgsl); without it both operands have the output's shape and are read at the same offset
 // tile      64 invocations, one output each; grid spread over x/y (common/dispatch.wgsl)
 // remainder invocations past the end return. No reads past the end.
 // semantics Pow follows numpy for negative bases and zero (common/math.wgsl power_f32); Max/Min propagate NaN
 // tested    against the reference Add/Sub/Mul/Div/Pow/Max/Min/PRelu/Mean (test/kernels-wgsl/elementwise.test.ts)
+// #include common/precision.wgsl
 // #include common/math.wgsl
 // #include common/indexing.wgsl
 // #include common/dispatch.wgsl
@@ -23,9 +26,9 @@ struct Params {
 override OP: u32 = 0u;
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read> a: array<stored_float>;
+@group(0) @binding(2) var<storage, read> b: array<stored_float>;
+@group(0) @binding(3) var<storage, read_write> y: array<stored_float>;
 
 fn apply(x: f32, z: f32) -> f32 {
   switch OP {
@@ -54,5 +57,5 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) gr
   let a_offset = position;
   let b_offset = position;
   // #endif
-  y[position] = apply(a[a_offset], b[b_offset]);
+  y[position] = store_float(apply(f32(a[a_offset]), f32(b[b_offset])));
 }

@@ -9,10 +9,12 @@
 //           (src/backends/webgpu/lower/elementwise.ts)
 // dtypes    f32 in, f32 out; Sin/Cos/Tan/Acos/Erf/Softplus from common/math.wgsl (accurate to a few ulps where
 //           WGSL's builtins only promise 2^-11), the rest WGSL builtins
+//           variant F16 (common/precision.wgsl): f16 in and out (Clip bounds too), the op in f32 registers
 // layout    dense, any shape
 // tile      64 invocations, one output each; grid spread over x/y (common/dispatch.wgsl)
 // remainder invocations past the end return. No reads past the end.
 // tested    against the reference ops (test/kernels-wgsl/elementwise.test.ts)
+// #include common/precision.wgsl
 // #include common/math.wgsl
 // #include common/activation.wgsl
 // #include common/dispatch.wgsl
@@ -26,23 +28,23 @@ override UNARY_ALPHA: f32 = 0.0;
 override UNARY_GAMMA: f32 = 0.0;
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<stored_float>;
+@group(0) @binding(2) var<storage, read_write> y: array<stored_float>;
 // #if MIN_BUFFER
-@group(0) @binding(3) var<storage, read> min_bound: array<f32>;
+@group(0) @binding(3) var<storage, read> min_bound: array<stored_float>;
 // #endif
 // #if MAX_BUFFER
-@group(0) @binding(4) var<storage, read> max_bound: array<f32>;
+@group(0) @binding(4) var<storage, read> max_bound: array<stored_float>;
 // #endif
 
 // Clip with run-time bounds, raising to min first as the reference does (min > max gives max).
 fn clip_buffers(v: f32) -> f32 {
   var y = v;
   // #if MIN_BUFFER
-  if (y < min_bound[0]) { y = min_bound[0]; }
+  if (y < f32(min_bound[0])) { y = f32(min_bound[0]); }
   // #endif
   // #if MAX_BUFFER
-  if (y > max_bound[0]) { y = max_bound[0]; }
+  if (y > f32(max_bound[0])) { y = f32(max_bound[0]); }
   // #endif
   return y;
 }
@@ -86,5 +88,5 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) gr
         @builtin(local_invocation_index) local: u32) {
   let position = flat_position(workgroup, groups, local, 64u);
   if (position >= params.size) { return; }
-  y[position] = apply(x[position]);
+  y[position] = store_float(apply(f32(x[position])));
 }

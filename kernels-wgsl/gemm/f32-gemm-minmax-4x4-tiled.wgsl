@@ -2,6 +2,7 @@
 //
 // op        MatMul, FusedMatMul, Gemm, FusedGemm (src/backends/webgpu/lower/gemm.ts)
 // dtypes    f32 in, f32 out, f32 accumulation (in K order per output)
+//           variant F16 (common/precision.wgsl): f16 operands, tiles and products, f32 accumulation and epilogue
 // layout    A and B are strided views: element (row, k) of A at a_base + row·a_row + k·a_column, so transA/transB
 //           and Gemm's 1-D promotions are strides, never copies. Up to 4 batch axes (row-major in batch_dims) with
 //           per-operand batch strides (0 = broadcast). Y is dense [batch, m, n].
@@ -12,6 +13,7 @@
 //           No reads past the end of any buffer.
 // epilogue  alpha, bias, then the fused activation (common/activation.wgsl)
 // tested    against the reference MatMul/Gemm/FusedMatMul/FusedGemm (test/kernels-wgsl/gemm.test.ts)
+// #include common/precision.wgsl
 // #include common/math.wgsl
 // #include common/activation.wgsl
 // #include gemm/gemm-tile.wgsl
@@ -26,21 +28,21 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(1) var<storage, read> a: array<stored_float>;
+@group(0) @binding(2) var<storage, read> b: array<stored_float>;
 // #if HAS_BIAS
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<stored_float>;
 // #endif
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<stored_float>;
 
 var<private> a_base: u32;
 var<private> b_base: u32;
 
-fn load_a(row: u32, k: u32) -> f32 {
+fn load_a(row: u32, k: u32) -> stored_float {
   return a[a_base + row * params.a_row + k * params.a_column];
 }
 
-fn load_b(k: u32, column: u32) -> f32 {
+fn load_b(k: u32, column: u32) -> stored_float {
   return b[b_base + k * params.b_row + column * params.b_column];
 }
 
@@ -70,9 +72,9 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_i
       if (column >= params.n) { break; }
       var value = params.alpha * acc[i][j];
       // #if HAS_BIAS
-      value += params.beta * bias[row * params.bias_row + column * params.bias_column];
+      value += params.beta * f32(bias[row * params.bias_row + column * params.bias_column]);
       // #endif
-      y[y_base + row * params.n + column] = activate(value);
+      y[y_base + row * params.n + column] = store_float(activate(value));
     }
   }
 }

@@ -11,8 +11,8 @@
 // Call it from uniform control flow (it contains barriers): m, n, k must be workgroup-uniform.
 
 const TILE: u32 = 32u;
-var<workgroup> tile_a: array<array<f32, 32>, 32>;
-var<workgroup> tile_b: array<array<f32, 32>, 32>;
+var<workgroup> tile_a: array<array<stored_float, 32>, 32>;
+var<workgroup> tile_b: array<array<stored_float, 32>, 32>;
 
 fn gemm_tile(row0: u32, column0: u32, local: vec2<u32>, local_index: u32, m: u32, n: u32, k: u32) -> array<vec4<f32>, 4> {
   var acc: array<vec4<f32>, 4>;
@@ -21,10 +21,10 @@ fn gemm_tile(row0: u32, column0: u32, local: vec2<u32>, local_index: u32, m: u32
       let index = local_index + i * 64u;
       let r = index / TILE;
       let c = index % TILE;
-      var a_value = 0.0;
+      var a_value: stored_float = 0.0;
       if (row0 + r < m && k0 + c < k) { a_value = load_a(row0 + r, k0 + c); }
       tile_a[r][c] = a_value;
-      var b_value = 0.0;
+      var b_value: stored_float = 0.0;
       if (k0 + r < k && column0 + c < n) { b_value = load_b(k0 + r, column0 + c); }
       tile_b[r][c] = b_value;
     }
@@ -32,11 +32,11 @@ fn gemm_tile(row0: u32, column0: u32, local: vec2<u32>, local_index: u32, m: u32
     let row = local.y * 4u;
     let column = local.x * 4u;
     for (var kk = 0u; kk < TILE; kk++) {
-      let b = vec4<f32>(tile_b[kk][column], tile_b[kk][column + 1u], tile_b[kk][column + 2u], tile_b[kk][column + 3u]);
-      acc[0] += tile_a[row][kk] * b;
-      acc[1] += tile_a[row + 1u][kk] * b;
-      acc[2] += tile_a[row + 2u][kk] * b;
-      acc[3] += tile_a[row + 3u][kk] * b;
+      let b = vec4<stored_float>(tile_b[kk][column], tile_b[kk][column + 1u], tile_b[kk][column + 2u], tile_b[kk][column + 3u]);
+      acc[0] += vec4<f32>(tile_a[row][kk] * b);
+      acc[1] += vec4<f32>(tile_a[row + 1u][kk] * b);
+      acc[2] += vec4<f32>(tile_a[row + 2u][kk] * b);
+      acc[3] += vec4<f32>(tile_a[row + 3u][kk] * b);
     }
     workgroupBarrier();
   }

@@ -3,12 +3,14 @@
 // op        MaxPool (without the Indices output), AveragePool (src/backends/webgpu/lower/pool.ts); 1-D pools
 //           arrive as 2-D with height 1
 // dtypes    f32 in, f32 out; average sums in f32 in row-major tap order
+//           variant F16 (common/precision.wgsl): f16 in and out, f32 sums
 // layout    NCHW
 // overrides IS_MAX; COUNT_INCLUDE_PAD (average: divide by the taps inside the padded input — taps past the end
 //           padding, which ceil_mode can add, never count — instead of the taps inside the input)
 // tile      64 invocations, one output each; grid spread over x/y (common/dispatch.wgsl)
 // remainder padding taps are skipped (never read); invocations past the end return. No reads past the end.
 // tested    against the reference MaxPool/AveragePool (test/kernels-wgsl/pool.test.ts)
+// #include common/precision.wgsl
 // #include common/math.wgsl
 // #include common/dispatch.wgsl
 
@@ -23,8 +25,8 @@ override IS_MAX: bool = true;
 override COUNT_INCLUDE_PAD: bool = false;
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<stored_float>;
+@group(0) @binding(2) var<storage, read_write> y: array<stored_float>;
 
 // Taps along one axis that land inside [low, high).
 fn taps_inside(start: i32, kernel: u32, dilation: u32, low: i32, high: i32) -> u32 {
@@ -55,13 +57,13 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) gr
     for (var kw = 0u; kw < params.kernel_w; kw++) {
       let in_column = column0 + i32(kw * params.dilation_w);
       if (in_column < 0 || in_column >= i32(params.in_w)) { continue; }
-      let value = x[x_base + u32(in_row) * params.in_w + u32(in_column)];
+      let value = f32(x[x_base + u32(in_row) * params.in_w + u32(in_column)]);
       best = select(best, value, value > best);
       sum += value;
     }
   }
   if (IS_MAX) {
-    y[position] = best;
+    y[position] = store_float(best);
     return;
   }
   var rows: u32;
@@ -73,5 +75,5 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) gr
     rows = taps_inside(row0, params.kernel_h, params.dilation_h, 0, i32(params.in_h));
     columns = taps_inside(column0, params.kernel_w, params.dilation_w, 0, i32(params.in_w));
   }
-  y[position] = sum / f32(rows * columns);
+  y[position] = store_float(sum / f32(rows * columns));
 }

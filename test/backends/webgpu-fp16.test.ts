@@ -3,9 +3,17 @@
  * that has the feature — fp16 sessions against fp32 ones. SwiftShader (Dawn's software adapter) has no shader-f16:
  * those tests skip and print why; bench/gpu.sh runs the same comparison on a real GPU.
  */
+import { create } from 'webgpu';
 import { describe, expect, it } from 'vitest';
+import { WebGpuModel } from '../../src/backends/webgpu/index.js';
+import { staticDims } from '../../src/backends/webgpu/lowering.js';
+import { LOWERINGS } from '../../src/backends/webgpu/lower/index.js';
+import { planPrecision } from '../../src/backends/webgpu/precision.js';
+import { toFloat16Bits } from '../../src/backends/webgpu/storage.js';
+import { importModel } from '../../src/convert/index.js';
+import type { Graph } from '../../src/ir/graph.js';
 import { InferenceSession, isWebliteError } from '../../src/index.js';
-import { buildModel, randomTensor } from '../helpers/onnx-builder.js';
+import { type ModelSpec, buildModel, randomTensor } from '../helpers/onnx-builder.js';
 import { dawnGpu, f32, skipWithoutGpu, webgpu } from '../kernels-wgsl/harness.js';
 
 const model = () =>
@@ -33,6 +41,101 @@ async function adapterHasF16(): Promise<boolean> {
   const adapter = await dawnGpu?.requestAdapter({ powerPreference: 'high-performance' });
   return adapter?.features.has('shader-f16') ?? false;
 }
+
+/**
+ * A small MobileNet-like graph: conv + relu6, depthwise conv + residual, pooling, Flatten (an alias), Gemm, then a
+ * Softmax (an f32 kernel) and a Hardmax (CPU reference) — every kind of storage boundary the fp16 plan has.
+ */
+const mixed: ModelSpec = {
+  inputs: [f32('x', [1, 4, 8, 8])],
+  outputs: [f32('y'), f32('h')],
+  initializers: {
+    w1: randomTensor([8, 4, 3, 3], 1), b1: randomTensor([8], 2), w2: randomTensor([8, 1, 3, 3], 3), b2: randomTensor([8], 4),
+    lo: randomTensor([], 5).reshape([]), hi: randomTensor([], 6).reshape([]), fc: randomTensor([10, 8], 7), fb: randomTensor([10], 8),
+  },
+  nodes: [
+    { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c1'], attrs: { pads: [1, 1, 1, 1] } },
+    { op: 'Clip', inputs: ['c1', '', ''], outputs: ['r1'] },
+    { op: 'Conv', inputs: ['r1', 'w2', 'b2'], outputs: ['c2'], attrs: { pads: [1, 1, 1, 1], group: 8 } },
+    { op: 'Add', inputs: ['c2', 'r1'], outputs: ['s'] },
+    { op: 'MaxPool', inputs: ['s'], outputs: ['p'], attrs: { kernel_shape: [2, 2], strides: [2, 2] } },
+    { op: 'GlobalAveragePool', inputs: ['p'], outputs: ['g'] },
+    { op: 'Flatten', inputs: ['g'], outputs: ['f'] },
+    { op: 'Gemm', inputs: ['f', 'fc', 'fb'], outputs: ['z'], attrs: { transB: 1 } },
+    { op: 'Softmax', inputs: ['z'], outputs: ['y'], attrs: { axis: 1 } },
+    { op: 'Hardmax', inputs: ['z'], outputs: ['h'], attrs: { axis: 1 } },
+  ],
+};
+
+describe('fp16 without a GPU', () => {
+  it('converts weights to f16 bits: round to nearest even, subnormals, saturation at 65504, NaN', () => {
+    const bits = toFloat16Bits(new Float32Array([0, -0, 1, -2, 65504, 65520, 1e6, -Infinity, NaN, 2 ** -24, 2 ** -25, 1 + 2 ** -11, 1 + 3 * 2 ** -11, 0.1]));
+    expect(Array.from(bits)).toEqual([0x0000, 0x8000, 0x3c00, 0xc000, 0x7bff, 0x7bff, 0x7bff, 0xfbff, 0x7e00, 0x0001, 0x0000, 0x3c00, 0x3c02, 0x2e66]);
+    expect(toFloat16Bits(new Float32Array(3)).length).toBe(4); // padded to whole 32-bit words
+  });
+
+  it('plans f16 for conv/elementwise/pooling/GEMM, f32 for Softmax and the CPU, with conversions only at the boundaries', () => {
+    const graph = importModel(buildModel(mixed), { optimize: false });
+    const ctx = { graph, dims: (name: string) => staticDims(graph, name) ?? [], constant: (name: string) => graph.constant(name) };
+    const steps = graph.nodes.map((node) => LOWERINGS.find((l) => l.supports(node, graph))?.build(node, ctx));
+    const roots = new Map<string, string>();
+    steps.forEach((step, i) => step?.kind === 'alias' && roots.set(graph.nodes[i]!.outputs[0]!, graph.nodes[i]!.inputs[0]!));
+    const root = (name: string) => roots.get(name) ?? name;
+    const plan = planPrecision('fp16', { graph, steps, root, onGpu: () => true });
+    const f16Ops = [...plan.f16Steps].map((i) => graph.nodes[i]!.op);
+    expect(f16Ops).toEqual(['Conv', 'Clip', 'Conv', 'Add', 'MaxPool', 'GlobalAveragePool', 'Gemm']);
+    expect(plan.f16Bytes).toBe(2);
+    expect(plan.flag).toBe('F16');
+    expect([...plan.f16Homes].sort()).toEqual(['c1', 'c2', 'g', 'p', 'r1', 's', 'z']);
+    // x arrives in f32 and is converted before the first conv; z (f16, from the Gemm) is converted once, right
+    // after the Gemm, for the Softmax kernel and the Hardmax on the CPU; nothing else changes storage.
+    const shadows = [...plan.shadows.values()].map((s) => `${s.root}@${s.stored} ${s.when} ${graph.nodes[s.op]!.op} until ${s.lastUse}`);
+    expect(shadows.sort()).toEqual(['x@f16 before Conv until 0', 'z@f32 after Gemm until 9']);
+    expect(planPrecision('fp32', { graph, steps, root, onGpu: () => true }).f16Steps.size).toBe(0);
+    expect(planPrecision('fp16-emulated', { graph, steps, root, onGpu: () => true })).toMatchObject({ flag: 'F16_EMULATED', f16Bytes: 4 });
+  });
+
+  it('the fp16 plan with f32 storage (F16_EMULATED) computes what fp32 does: conversions and shadows are wired right', async (context) => {
+    if (skipWithoutGpu(context)) return;
+    const graph: Graph = importModel(buildModel(mixed));
+    const emulated = await WebGpuModel.create(graph, LOWERINGS, undefined, 'fp16-emulated');
+    const fp32 = await WebGpuModel.create(graph, LOWERINGS, undefined, 'fp32');
+    const feeds = new Map([['x', randomTensor([1, 4, 8, 8], 9)]]);
+    const got = await emulated.run(feeds, ['y', 'h']);
+    const want = await fp32.run(feeds, ['y', 'h']);
+    for (const name of ['y', 'h']) {
+      const a = got.get(name)!.data as Float32Array;
+      const b = want.get(name)!.data as Float32Array;
+      b.forEach((v, i) => expect(Math.abs(a[i]! - v), `${name}[${i}]`).toBeLessThan(1e-6));
+    }
+    const kernels = emulated.placement.map((p) => `${p.op}:${p.kernel.endsWith('#F16') ? 'f16' : p.backend === 'cpu' ? 'cpu' : 'f32'}`);
+    expect(kernels).toContain('Softmax:f32');
+    expect(kernels).toContain('Hardmax:cpu');
+    expect(kernels.filter((k) => k.endsWith(':f16')).length).toBeGreaterThanOrEqual(4);
+    // Two conversions (x to f16, z to f32) on top of one dispatch per GPU node.
+    expect(emulated.stats.lastRun!.dispatches).toBe(fp32.stats.lastRun!.dispatches + 2);
+    emulated.release();
+    fp32.release();
+  });
+
+  it("real f16 pipelines, bind groups and buffers validate on Dawn's null backend (shader-f16; nothing is computed)", async (context) => {
+    const adapter = await create(['backend=null']).requestAdapter();
+    if (!adapter?.features.has('shader-f16')) {
+      context.skip("Dawn's null backend is not available or lacks shader-f16");
+      return;
+    }
+    const device = await adapter.requestDevice({ requiredFeatures: ['shader-f16'], label: 'null backend' });
+    const session = await InferenceSession.create(buildModel(mixed), { gpuDevice: device, precision: 'fp16' });
+    expect(session.backendReason).toContain('precision fp16');
+    const f16 = session.placement.filter((p) => p.kernel.endsWith('#F16')).map((p) => p.op);
+    expect(f16).toEqual(expect.arrayContaining(['FusedConv', 'GlobalAveragePool', 'Gemm']));
+    // Runs end to end without a validation error (GPU_ERROR): odd-sized f16 bindings, conversions, f16 weights.
+    const out = await session.run({ x: randomTensor([1, 4, 8, 8], 9) });
+    expect(out.y!.dims).toEqual([1, 10]);
+    await session.release();
+    device.destroy();
+  });
+});
 
 describe('precision option', () => {
   it('rejects unknown precisions and fp16 on backends other than webgpu', async () => {
@@ -82,7 +185,7 @@ describe('precision option', () => {
     let den = 0;
     want.forEach((v, i) => ((num += (got[i]! - v) ** 2), (den += v * v)));
     expect(Math.sqrt(num / den)).toBeLessThan(1e-2);
-    expect(fp16.placement.some((p) => p.kernel.startsWith('f16-'))).toBe(true);
+    expect(fp16.placement.some((p) => p.kernel.endsWith('#F16'))).toBe(true);
     await fp16.release();
     await fp32.release();
   });

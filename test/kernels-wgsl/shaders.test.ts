@@ -2,9 +2,10 @@
  * The WGSL sources themselves: the variant preprocessor, the uniform packer, every kernel file's header, and every
  * kernel compiling in every combination of its variant flags (on the device, when there is one).
  */
+import { create } from 'webgpu';
 import { describe, expect, it } from 'vitest';
 import { GpuDevice } from '../../src/backends/webgpu/device.js';
-import { WGSL_SOURCES, shaderKeyString, shaderSource } from '../../src/backends/webgpu/shaders.js';
+import { WGSL_SOURCES, shaderKeyString, shaderSource, supportsF16 } from '../../src/backends/webgpu/shaders.js';
 import { Uniforms, linearGrid } from '../../src/backends/webgpu/uniforms.js';
 import { skipWithoutGpu } from './harness.js';
 
@@ -78,6 +79,8 @@ describe('kernel files', () => {
         const flags = flagsOf(file);
         for (let mask = 0; mask < 1 << flags.length; mask++) {
           const chosen = flags.filter((_, i) => mask & (1 << i));
+          // F16 variants need shader-f16, which SwiftShader lacks: the next test compiles them on Dawn's null backend.
+          if (chosen.includes('F16') && !gpu.device.features.has('shader-f16')) continue;
           const module = gpu.device.createShaderModule({ code: shaderSource(file, chosen) });
           const info = await module.getCompilationInfo();
           const errors = info.messages.filter((m) => m.type === 'error').map((m) => `${m.lineNum}:${m.linePos} ${m.message}`);
@@ -87,5 +90,36 @@ describe('kernel files', () => {
     } finally {
       gpu.destroy();
     }
+  });
+
+  it("every F16 variant compiles with 'shader-f16' (Tint's full WGSL validation on Dawn's null backend)", async (context) => {
+    // The null backend runs nothing, but it offers shader-f16 and validates shaders exactly as a GPU device would.
+    const adapter = await create(['backend=null']).requestAdapter();
+    if (!adapter?.features.has('shader-f16')) {
+      context.skip(`Dawn's null backend is not available or lacks shader-f16 (${adapter ? [...adapter.features].join(', ') : 'no adapter'})`);
+      return;
+    }
+    const device = await adapter.requestDevice({ requiredFeatures: ['shader-f16'] });
+    const f16Kernels = KERNELS.filter(supportsF16);
+    expect(f16Kernels.sort()).toEqual([
+      'conv/f32-conv2d-igemm-minmax-4x4-tiled.wgsl', 'conv/f32-dwconv2d-minmax-direct.wgsl', 'elementwise/f32-binary-broadcast.wgsl',
+      'elementwise/f32-f16-convert.wgsl', 'elementwise/f32-unary.wgsl', 'gemm/f32-gemm-minmax-4x4-tiled.wgsl',
+      'pool/f32-global-pool-workgroup.wgsl', 'pool/f32-pool2d-direct.wgsl',
+    ]);
+    for (const file of f16Kernels) {
+      const flags = flagsOf(file).filter((flag) => flag !== 'F16');
+      for (let mask = 0; mask < 1 << flags.length; mask++) {
+        const chosen = ['F16', ...flags.filter((_, i) => mask & (1 << i))];
+        const code = shaderSource(file, chosen);
+        expect(code.startsWith('enable f16;\n'), file).toBe(true);
+        // Every float binding is f16; nothing is bound as f32 except the conversion's f32 side.
+        const bindings = [...code.matchAll(/var<storage, read(?:_write)?> (\w+): array<(\w+)>/g)].map((m) => `${m[1]}:${m[2]}`);
+        for (const binding of bindings) if (!(file.endsWith('convert.wgsl') && binding.endsWith(':f32'))) expect(binding, `${file} [${chosen}]`).toMatch(/:stored_float$/);
+        const module = device.createShaderModule({ code });
+        const errors = (await module.getCompilationInfo()).messages.filter((m) => m.type === 'error').map((m) => `${m.lineNum}:${m.linePos} ${m.message}`);
+        expect(errors, `${file} [${chosen}]`).toEqual([]);
+      }
+    }
+    device.destroy();
   });
 });

@@ -25,7 +25,8 @@ import { LOWERINGS } from './lower/index.js';
 import { Plan, buildPlan } from './plan.js';
 import type { PipelineCache } from './shaders.js';
 import { planKey, shapeInputs, specializeGraph } from './specialize.js';
-import { toGpuWords } from './storage.js';
+import type { Precision } from './precision.js';
+import { toFloat16Bits, toGpuWords } from './storage.js';
 import { GpuTimer } from './timestamps.js';
 
 export { setGpu } from './device.js';
@@ -76,6 +77,7 @@ export class WebGpuModel implements CompiledModel {
     private readonly gpu: GpuDevice,
     private readonly lowerings: readonly Lowering[],
     pipelines: PipelineCache,
+    private readonly precision: Precision = 'fp32',
   ) {
     this.pipelines = pipelines;
     this.shapeNames = shapeInputs(graph);
@@ -83,7 +85,8 @@ export class WebGpuModel implements CompiledModel {
   }
 
   /** `device`: the caller's GPUDevice to share (SessionOptions.gpuDevice); otherwise one is requested for this model. */
-  static async create(graph: Graph, lowerings: readonly Lowering[], device?: GPUDevice, precision: 'fp32' | 'fp16' = 'fp32'): Promise<WebGpuModel> {
+  /** `precision` 'fp16-emulated' plans as fp16 with f32 storage (tests of the plan on adapters without shader-f16). */
+  static async create(graph: Graph, lowerings: readonly Lowering[], device?: GPUDevice, precision: Precision = 'fp32'): Promise<WebGpuModel> {
     const firstDims = new Map(graph.inputs.map((name) => [name, (graph.tensor(name).dims ?? []).map((d) => (typeof d === 'number' ? d : 1))]));
     const dynamic = graph.inputs.some((name) => (graph.tensor(name).dims ?? []).some((d) => typeof d !== 'number'));
     const specialized = specializeGraph(graph, firstDims, new Map());
@@ -99,7 +102,7 @@ export class WebGpuModel implements CompiledModel {
     let plan: Plan;
     try {
       const { PipelineCache } = await import('./shaders.js');
-      model = new WebGpuModel(graph, gpu, lowerings, new PipelineCache(gpu));
+      model = new WebGpuModel(graph, gpu, lowerings, new PipelineCache(gpu), precision);
       // Plan once up front (symbolic dims as 1) so placement is known and weights are uploaded before the first run.
       plan = await model.planFor(firstDims, specialized);
     } catch (error) {
@@ -157,7 +160,8 @@ export class WebGpuModel implements CompiledModel {
         gpu: this.gpu,
         pipelines: this.pipelines,
         lowerings: this.lowerings,
-        constantBuffer: (operand) => this.constantBuffer(operand),
+        constantBuffer: (operand, stored) => this.constantBuffer(operand, stored),
+        precision: this.precision,
       });
       if (this.plans.size >= MAX_PLANS) {
         const oldest = this.plans.keys().next().value!;
@@ -171,17 +175,17 @@ export class WebGpuModel implements CompiledModel {
   }
 
   /** A constant's (or derived table's) GPU buffer, uploaded on first use and kept for the session. */
-  private constantBuffer(operand: DerivedConstant | Tensor): GPUBuffer {
+  private constantBuffer(operand: DerivedConstant | Tensor, stored?: 'f16'): GPUBuffer {
     const derived = 'make' in operand;
     const key = derived ? operand.key : operand;
-    const purpose = derived ? operand.purpose : 'f32';
+    const purpose = derived ? operand.purpose : (stored ?? 'f32');
     let entries = this.constants.get(key);
     if (!entries) this.constants.set(key, (entries = new Map()));
     let buffer = entries.get(purpose);
     if (!buffer) {
-      const words = derived ? operand.make() : toGpuWords(operand);
+      const words = derived ? operand.make() : stored === 'f16' ? toFloat16Bits(operand.data as Float32Array) : toGpuWords(operand);
       // Integer words upload bit for bit (a Float32Array view of them, never a conversion).
-      const data = words instanceof Float32Array ? words : new Float32Array(words.buffer, words.byteOffset, words.length);
+      const data = words instanceof Float32Array ? words : new Float32Array(words.buffer, words.byteOffset, words.byteLength / 4);
       buffer = this.gpu.uploadF32(data, derived ? purpose : `constant ${operand.dims.join('x')}`);
       entries.set(purpose, buffer);
       this.constantBuffers.push(buffer);

@@ -8,6 +8,8 @@
  *     such lines with comment directives, so every file stays plain WGSL to editors:
  *         // #include common/math.wgsl     the file's text, once per shader
  *         // #if HAS_BIAS  /  // #if !HAS_BIAS  /  // #else  /  // #endif     kept when the flag is set (nestable)
+ *   - the flag F16 selects f16 storage in kernels that include common/precision.wgsl (`supportsF16`), and puts
+ *     `enable f16;` first in the module; F16_EMULATED marks the same plan with f32 storage (tests, precision.ts).
  * A pipeline is identified by (file, flags, constants); each distinct one is compiled once per device with
  * createComputePipelineAsync, and all of a plan's pipelines compile in parallel.
  */
@@ -17,6 +19,7 @@ import activation from '../../../kernels-wgsl/common/activation.wgsl?raw';
 import dispatch from '../../../kernels-wgsl/common/dispatch.wgsl?raw';
 import indexing from '../../../kernels-wgsl/common/indexing.wgsl?raw';
 import math from '../../../kernels-wgsl/common/math.wgsl?raw';
+import precision from '../../../kernels-wgsl/common/precision.wgsl?raw';
 import workgroupReduce from '../../../kernels-wgsl/common/workgroup-reduce.wgsl?raw';
 import conv2dIgemm from '../../../kernels-wgsl/conv/f32-conv2d-igemm-minmax-4x4-tiled.wgsl?raw';
 import convTranspose from '../../../kernels-wgsl/conv/f32-conv-transpose-minmax-direct.wgsl?raw';
@@ -24,6 +27,7 @@ import dwconv2d from '../../../kernels-wgsl/conv/f32-dwconv2d-minmax-direct.wgsl
 import binary from '../../../kernels-wgsl/elementwise/f32-binary-broadcast.wgsl?raw';
 import unary from '../../../kernels-wgsl/elementwise/f32-unary.wgsl?raw';
 import cast from '../../../kernels-wgsl/elementwise/x32-cast.wgsl?raw';
+import convertF16 from '../../../kernels-wgsl/elementwise/f32-f16-convert.wgsl?raw';
 import compare from '../../../kernels-wgsl/elementwise/x32-compare-broadcast.wgsl?raw';
 import where from '../../../kernels-wgsl/elementwise/x32-where-broadcast.wgsl?raw';
 import gemm from '../../../kernels-wgsl/gemm/f32-gemm-minmax-4x4-tiled.wgsl?raw';
@@ -52,11 +56,13 @@ export const WGSL_SOURCES: Readonly<Record<string, string>> = {
   'common/dispatch.wgsl': dispatch,
   'common/indexing.wgsl': indexing,
   'common/math.wgsl': math,
+  'common/precision.wgsl': precision,
   'common/workgroup-reduce.wgsl': workgroupReduce,
   'conv/f32-conv2d-igemm-minmax-4x4-tiled.wgsl': conv2dIgemm,
   'conv/f32-conv-transpose-minmax-direct.wgsl': convTranspose,
   'conv/f32-dwconv2d-minmax-direct.wgsl': dwconv2d,
   'elementwise/f32-binary-broadcast.wgsl': binary,
+  'elementwise/f32-f16-convert.wgsl': convertF16,
   'elementwise/f32-unary.wgsl': unary,
   'elementwise/x32-cast.wgsl': cast,
   'elementwise/x32-compare-broadcast.wgsl': compare,
@@ -128,7 +134,13 @@ export function shaderSource(file: string, flags: readonly string[] = []): strin
     if (stack.length) throw new WebliteError('RUNTIME_ERROR', `webgpu: ${path}: unterminated #if`);
     return out;
   };
-  return expand(file).join('\n');
+  const text = expand(file).join('\n');
+  return set.has('F16') ? `enable f16;\n${text}` : text;
+}
+
+/** Whether a kernel has the F16 variant: it includes common/precision.wgsl itself. */
+export function supportsF16(file: string): boolean {
+  return /^\s*\/\/\s*#include\s+common\/precision\.wgsl\s*$/m.test(WGSL_SOURCES[file] ?? '');
 }
 
 export function shaderKeyString(key: ShaderKey): string {

@@ -54,3 +54,49 @@ export function fromGpuWords(bytes: ArrayBuffer, type: DType, dims: readonly num
     default: throw new Error(`webgpu: ${type} tensors are not stored on the GPU`);
   }
 }
+
+const F16_MAX_BITS = 0x7bff; // 65504
+
+/**
+ * float32 values as f16 bit patterns (precision 'fp16' weights), rounded to nearest even; like the kernels'
+ * store_float (kernels-wgsl/common/precision.wgsl), magnitudes past 65504 saturate to ±65504 and NaN stays NaN.
+ * Padded to an even length so the bytes fill whole 32-bit words (WebGPU copies and bindings are word-sized).
+ */
+export function toFloat16Bits(values: Float32Array): Uint16Array {
+  const out = new Uint16Array(values.length + (values.length % 2));
+  const words = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  for (let i = 0; i < values.length; i++) {
+    const bits = words[i]!;
+    const sign = (bits >>> 16) & 0x8000;
+    const exponent = (bits >>> 23) & 0xff;
+    const mantissa = bits & 0x7fffff;
+    if (exponent === 0xff) {
+      out[i] = mantissa !== 0 ? 0x7e00 : sign | F16_MAX_BITS;
+      continue;
+    }
+    const e = exponent - 127 + 15;
+    let half: number;
+    if (e >= 0x1f) {
+      half = F16_MAX_BITS;
+    } else if (e <= 0) {
+      // Subnormal (or zero): shift the mantissa with its implicit 1 into place, rounding to nearest even.
+      if (e < -10) {
+        half = 0;
+      } else {
+        const full = mantissa | 0x800000;
+        const shift = 14 - e;
+        const kept = full >>> shift;
+        const rest = full & ((1 << shift) - 1);
+        const halfway = 1 << (shift - 1);
+        half = kept + (rest > halfway || (rest === halfway && (kept & 1)) ? 1 : 0);
+      }
+    } else {
+      const kept = (e << 10) | (mantissa >>> 13);
+      const rest = mantissa & 0x1fff;
+      half = kept + (rest > 0x1000 || (rest === 0x1000 && (kept & 1)) ? 1 : 0);
+      if (half > F16_MAX_BITS) half = F16_MAX_BITS;
+    }
+    out[i] = sign | half;
+  }
+  return out;
+}
