@@ -37,6 +37,8 @@ export interface OperatorSpec {
   outputs: number[];
   /** BuiltinOptions union type (1 = Conv2DOptions, …; see OPTIONS) and fields. */
   options?: { type: number; fields: OptionField[] };
+  /** Operator.custom_options: the raw bytes a custom operator reads (flexbuffers, or a C struct for MediaPipe's). */
+  customOptions?: Uint8Array;
 }
 
 export interface ModelSpec {
@@ -164,7 +166,13 @@ export function buildTflite(spec: ModelSpec): Uint8Array {
       });
       options = builder.endObject();
     }
-    builder.startObject(5);
+    let customOptions = 0;
+    if (operator.customOptions) {
+      builder.startVector(1, operator.customOptions.length, 16);
+      for (let i = operator.customOptions.length - 1; i >= 0; i--) builder.addInt8(operator.customOptions[i]!);
+      customOptions = builder.endVector();
+    }
+    builder.startObject(7);
     builder.addFieldInt32(0, codes.indexOf(operator.op), 0);
     builder.addFieldOffset(1, inputs, 0);
     builder.addFieldOffset(2, outputs, 0);
@@ -172,6 +180,7 @@ export function buildTflite(spec: ModelSpec): Uint8Array {
       builder.addFieldInt8(3, operator.options.type, 0);
       builder.addFieldOffset(4, options, 0);
     }
+    if (customOptions) builder.addFieldOffset(5, customOptions, 0); // custom_options_format (6) stays FLEXBUFFERS = 0
     return builder.endObject();
   });
 

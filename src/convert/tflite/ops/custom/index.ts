@@ -1,7 +1,10 @@
 /**
- * The custom operators weblite implements, by their custom_code (OperatorCode.custom_code). Custom options come
- * as flexbuffers (flexbuffers.ts). Any other custom operator is reported with the unsupported builtins.
+ * The custom operators weblite implements, by their custom_code (OperatorCode.custom_code). Any other custom
+ * operator is reported with the unsupported builtins.
  */
 import type { OpConverter } from '../registry.js';
+import { mediapipeConverters } from './mediapipe.js';
 
-export const CUSTOM_CONVERTERS: Readonly<Record<string, OpConverter>> = {};
+export const CUSTOM_CONVERTERS: Readonly<Record<string, OpConverter>> = {
+  ...mediapipeConverters,
+};
