@@ -94,11 +94,24 @@ find_nvidia_icd() {
   return 1
 }
 
+# Which adapters Dawn sees with the current Vulkan setup, with the loader's own messages.
+probe_adapters() {
+  [[ -n ${node:-} && -n ${app:-} ]] || return 0
+  (cd "$(dirname "$app")" && VK_LOADER_DEBUG=error,warn timeout 60 "$node" --input-type=module -e "
+    import { create, globals } from 'webgpu'; Object.assign(globalThis, globals);
+    for (const powerPreference of ['high-performance', 'low-power']) {
+      const adapter = await create([]).requestAdapter({ powerPreference });
+      console.log('[gpu.sh]   Dawn adapter (' + powerPreference + '):', adapter ? JSON.stringify({ ...adapter.info, features: [...adapter.features] }) : 'none');
+    }" 2>&1 | grep -v XDG_RUNTIME_DIR | head -40)
+}
+
 diagnose() {
   say "diagnostics:"; command -v nvidia-smi >/dev/null && nvidia-smi -L
   "$LDCONFIG" -p 2>/dev/null | grep -E 'libvulkan|libGLX_nvidia|libnvidia-glcore' | sed 's/^/[gpu.sh]   /'
   ls -l /usr/local/nvidia/share/vulkan/icd.d /usr/share/vulkan/icd.d /etc/vulkan/icd.d 2>/dev/null | sed 's/^/[gpu.sh]   /'
   command -v vulkaninfo >/dev/null && vulkaninfo --summary 2>&1 | head -30
+  say "VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-unset} LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-unset}"
+  probe_adapters
 }
 
 run() {
@@ -146,7 +159,7 @@ run() {
     else icd=""; fi
   fi
   if [[ -z $icd ]]; then
-    for f in /usr/lib/chromium/vk_swiftshader_icd.json "$PACK/swiftshader/vk_swiftshader_icd.json"; do [[ -f $f ]] && icd=$f && break; done
+    for f in "$PACK/swiftshader/vk_swiftshader_icd.json" /usr/lib/chromium/vk_swiftshader_icd.json; do [[ -f $f ]] && icd=$f && break; done
     [[ -z $icd ]] && { loud "no Vulkan driver: neither NVIDIA's ICD nor SwiftShader's (carry .gpu)"; diagnose; exit 3; }
     swiftshader=1
     loud "NO NVIDIA VULKAN DRIVER FOUND — running on SwiftShader ($icd), a CPU emulation: NOT GPU FIGURES"
@@ -180,7 +193,16 @@ run() {
   local log="${OUT:-$RUNTIME}/gpu-bench.log" status
   timeout "${GPU_BENCH_TIMEOUT:-420}" "$node" "$app" --root "$ROOT" "${out_args[@]}" "$@" "${extra[@]}" 2>&1 | grep -v XDG_RUNTIME_DIR | tee "$log"
   status=${PIPESTATUS[0]}
-  (( status == 0 )) || { loud "bench exited with status $status (124: timed out)"; (( swiftshader )) || diagnose; }
+  (( status == 0 )) || { loud "bench exited with status $status (124: timed out; 3: Dawn found no adapter)"; (( swiftshader )) || diagnose; }
+  if (( status == 3 && ! swiftshader )) && [[ -z ${GPU_BENCH_NO_FALLBACK:-} ]]; then
+    for f in "$PACK/swiftshader/vk_swiftshader_icd.json" /usr/lib/chromium/vk_swiftshader_icd.json; do
+      [[ -f $f ]] || continue
+      swiftshader=1; export VK_ICD_FILENAMES="$f" VK_DRIVER_FILES="$f"
+      loud "Dawn found no adapter on $icd: proving the script on SwiftShader instead (tiny loops): NOT GPU FIGURES"
+      timeout 300 "$node" "$app" --root "$ROOT" "${out_args[@]}" "$@" --rounds 1 --warmup 1 --gemm 256 --gemm-runs 2 2>&1 | grep -v XDG_RUNTIME_DIR | tee -a "$log"
+      break
+    done
+  fi
   (( swiftshader )) && loud "these were SwiftShader figures: NOT GPU performance"
   return "$status"
 }

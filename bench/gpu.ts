@@ -5,7 +5,7 @@
 // 2048³ MatMul as a fraction of the GPU's fp32 peak, and the fp16 checks (bench/gpu/fp16.ts).
 //
 // Normally started by bench/gpu.sh (which finds the Vulkan driver and the carried Node); directly:
-//   npx tsx bench/gpu.ts [--models mobilenet_v2,resnet18] [--rounds 30] [--warmup 3] [--gemm 2048] [--gemm-runs 20]
+//   node <bundle> [--models mobilenet_v2,resnet18] [--rounds 50] [--warmup 5] [--gemm 2048] [--gemm-runs 50]
 //                        [--fixtures dir1:dir2] [--out bench/RESULTS-gpu.md] [--copy-to DIR] [--peak-tflops 66.9]
 // TF.js gets the same network rebuilt from the ONNX weights (bench/gpu/tfjs-graph.ts); both outputs are checked
 // against torch's. On SwiftShader every figure is CPU emulation and the results say so in their first line.
@@ -23,10 +23,10 @@ const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1]! : fallback);
 const root = resolve(option('root', process.cwd()));
 const models = option('models', 'mobilenet_v2,resnet18').split(',').filter(Boolean);
-const rounds = Number(option('rounds', '30'));
-const warmup = Number(option('warmup', '3'));
+const rounds = Number(option('rounds', '50'));
+const warmup = Number(option('warmup', '5'));
 const gemmSize = Number(option('gemm', '2048'));
-const gemmRuns = Number(option('gemm-runs', '20'));
+const gemmRuns = Number(option('gemm-runs', '50'));
 const fixtureDirs = option('fixtures', `${join(root, '.cache/fixtures')}:${join(root, '.gpu/fixtures')}`).split(':');
 const outFile = resolve(root, option('out', 'bench/RESULTS-gpu.md'));
 const copyTo = option('copy-to', '');
@@ -154,7 +154,10 @@ async function main(): Promise<void> {
   Object.defineProperty(globalThis, 'navigator', { value: { gpu, userAgent: `Node.js ${process.version}` }, configurable: true, writable: true });
   setGpu(gpu);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new Error(`Dawn found no WebGPU adapter (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES ?? 'unset'})`);
+  if (!adapter) {
+    console.error(`Dawn found no WebGPU adapter (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES ?? 'unset'})`);
+    process.exit(3);
+  }
   const info = adapter.info;
   const description = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ');
   const swiftShader = /swiftshader/i.test(description);
@@ -209,7 +212,8 @@ function report(r: { description: string; features: string[]; swiftShader: boole
   lines.push(`- adapter: ${r.description}; features: ${r.features.join(', ') || 'none'}`);
   lines.push(`- Vulkan ICD: ${process.env.VK_ICD_FILENAMES ?? 'loader default'}; Node ${process.version}; Dawn: npm webgpu ${webgpuVersion}; TF.js ${r.tfVersion} (tfjs-backend-webgpu)`);
   lines.push(`- weblite commit ${process.env.WEBLITE_COMMIT ?? 'unknown'}; ${rounds} alternating rounds after ${warmup} warm-up runs each; batch 1, 3×224×224, output read back to the CPU every run`);
-  lines.push('- one GPUDevice for both: TF.js creates it (as in a page), weblite runs on it through `gpuDevice`. TF.js runs the same ONNX weights rebuilt as TF.js ops (bench/gpu/tfjs-graph.ts: NHWC, fused conv+bias+relu/relu6, fused matMul+bias)\n');
+  lines.push('- one GPUDevice for both: TF.js creates it (as in a page), weblite runs on it through `gpuDevice`. TF.js runs the same ONNX weights rebuilt as TF.js ops (bench/gpu/tfjs-graph.ts: NHWC, fused conv+bias+relu/relu6, fused matMul+bias)');
+  lines.push("- create: weblite's includes converting the ONNX and compiling every pipeline; TF.js's only lays out the weights (it compiles its shaders during the first, untimed, warm-up run)\n");
   lines.push('| model | weblite median (min) ms | TF.js median (min) ms | ratio weblite/TF.js | create weblite / TF.js ms | weblite placement, dispatches/run | TF.js ops/run | rel. L2 vs torch weblite / TF.js |');
   lines.push('|---|---|---|---|---|---|---|---|');
   const ratios: number[] = [];
