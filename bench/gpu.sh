@@ -148,7 +148,7 @@ run() {
   else loud "no bench bundle: run bash bench/gpu.sh pack here and carry .gpu"; exit 2; fi
 
   # Vulkan: the loader, then the driver (ICD).
-  if ! "$LDCONFIG" -p 2>/dev/null | grep -q 'libvulkan.so.1 '; then
+  if ! "$LDCONFIG" -p 2>/dev/null | grep 'libvulkan.so.1 ' >/dev/null; then  # no -q: with pipefail, ldconfig's SIGPIPE would read as absent
     [[ -f $PACK/lib/libvulkan.so.1 ]] && export LD_LIBRARY_PATH="$PACK/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" && say "Vulkan loader: carried $PACK/lib/libvulkan.so.1"
   else say "Vulkan loader: the system's"; fi
   for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do [[ -d $d ]] && export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$d"; done
