@@ -3,8 +3,10 @@
  * operator is reported with the unsupported builtins.
  */
 import type { OpConverter } from '../registry.js';
+import { detectionConverters } from './detection-postprocess.js';
 import { mediapipeConverters } from './mediapipe.js';
 
 export const CUSTOM_CONVERTERS: Readonly<Record<string, OpConverter>> = {
+  ...detectionConverters,
   ...mediapipeConverters,
 };
