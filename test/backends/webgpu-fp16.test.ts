@@ -9,6 +9,7 @@ import { WebGpuModel } from '../../src/backends/webgpu/index.js';
 import { staticDims } from '../../src/backends/webgpu/lowering.js';
 import { LOWERINGS } from '../../src/backends/webgpu/lower/index.js';
 import { planPrecision } from '../../src/backends/webgpu/precision.js';
+import { supportsF16 } from '../../src/backends/webgpu/shaders.js';
 import { toFloat16Bits } from '../../src/backends/webgpu/storage.js';
 import { importModel } from '../../src/convert/index.js';
 import type { Graph } from '../../src/ir/graph.js';
@@ -81,7 +82,7 @@ describe('fp16 without a GPU', () => {
     const roots = new Map<string, string>();
     steps.forEach((step, i) => step?.kind === 'alias' && roots.set(graph.nodes[i]!.outputs[0]!, graph.nodes[i]!.inputs[0]!));
     const root = (name: string) => roots.get(name) ?? name;
-    const plan = planPrecision('fp16', { graph, steps, root, onGpu: () => true });
+    const plan = planPrecision('fp16', { graph, steps, root, onGpu: () => true, supportsF16 });
     const f16Ops = [...plan.f16Steps].map((i) => graph.nodes[i]!.op);
     expect(f16Ops).toEqual(['Conv', 'Clip', 'Conv', 'Add', 'MaxPool', 'GlobalAveragePool', 'Gemm']);
     expect(plan.f16Bytes).toBe(2);
@@ -91,8 +92,8 @@ describe('fp16 without a GPU', () => {
     // after the Gemm, for the Softmax kernel and the Hardmax on the CPU; nothing else changes storage.
     const shadows = [...plan.shadows.values()].map((s) => `${s.root}@${s.stored} ${s.when} ${graph.nodes[s.op]!.op} until ${s.lastUse}`);
     expect(shadows.sort()).toEqual(['x@f16 before Conv until 0', 'z@f32 after Gemm until 9']);
-    expect(planPrecision('fp32', { graph, steps, root, onGpu: () => true }).f16Steps.size).toBe(0);
-    expect(planPrecision('fp16-emulated', { graph, steps, root, onGpu: () => true })).toMatchObject({ flag: 'F16_EMULATED', f16Bytes: 4 });
+    expect(planPrecision('fp32', { graph, steps, root, onGpu: () => true, supportsF16 }).f16Steps.size).toBe(0);
+    expect(planPrecision('fp16-emulated', { graph, steps, root, onGpu: () => true, supportsF16 })).toMatchObject({ flag: 'F16_EMULATED', f16Bytes: 4 });
   });
 
   it('the fp16 plan with f32 storage (F16_EMULATED) computes what fp32 does: conversions and shadows are wired right', async (context) => {

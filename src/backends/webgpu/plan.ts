@@ -113,7 +113,7 @@ export async function buildPlan(graph: Graph, resources: PlanResources): Promise
   const plan = new Plan(graph);
   const steps = chooseSteps(graph, resources.lowerings);
   const onGpu = planResidency(plan, steps);
-  plan.precision = planPrecision(resources.precision ?? 'fp32', { graph, steps, root: (name) => plan.root(name), onGpu: (root) => onGpu.has(root) && isGpuTensor(graph, root) });
+  plan.precision = planPrecision(resources.precision ?? 'fp32', { graph, steps, root: (name) => plan.root(name), onGpu: (root) => onGpu.has(root) && isGpuTensor(graph, root), supportsF16: (file) => resources.pipelines.supportsF16(file) });
   const lifetimes = planLifetimes(plan, onGpu);
   return withErrorScopes(resources.gpu.device, async () => {
     createPool(plan, lifetimes, resources.gpu);

@@ -17,7 +17,6 @@
  */
 import type { Graph } from '../../ir/graph.js';
 import type { Step } from './lowering.js';
-import { supportsF16 } from './shaders.js';
 
 export type Precision = 'fp32' | 'fp16' | 'fp16-emulated';
 export type Stored = 'f32' | 'f16';
@@ -55,9 +54,15 @@ export interface PrecisionInputs {
   root(name: string): string;
   /** Whether a root lives in a GPU buffer. */
   onGpu(root: string): boolean;
+  /**
+   * Whether a kernel file has the F16 variant (shaders.ts `supportsF16`). Passed in, not imported: shaders.ts
+   * imports the WGSL sources with `?raw`, which only bundlers and Vitest resolve, so it loads only with the first
+   * compiled model (index.ts) and plain Node scripts that import weblite never reach it.
+   */
+  supportsF16(file: string): boolean;
 }
 
-export function planPrecision(precision: Precision, { graph, steps, root, onGpu }: PrecisionInputs): PrecisionPlan {
+export function planPrecision(precision: Precision, { graph, steps, root, onGpu, supportsF16 }: PrecisionInputs): PrecisionPlan {
   const f16Steps = new Set<number>();
   const f16Homes = new Set<string>();
   const shadows = new Map<string, Shadow>();

@@ -159,6 +159,11 @@ export class PipelineCache {
 
   constructor(private readonly gpu: GpuDevice) {}
 
+  /** Whether `file` has the F16 variant (see `supportsF16`). */
+  supportsF16(file: string): boolean {
+    return supportsF16(file);
+  }
+
   get(key: ShaderKey): Promise<GPUComputePipeline> {
     const id = shaderKeyString(key);
     let pipeline = this.pipelines.get(id);
