@@ -181,7 +181,7 @@ async function main(): Promise<void> {
     console.log(`GEMM ${gemmSize}³: weblite ${gemm.wallMs.toFixed(3)} ms = ${gemm.tflops.toFixed(2)} TFLOP/s; TF.js ${gemm.tfjs?.wallMs.toFixed(3)} ms = ${gemm.tfjs?.tflops.toFixed(2)} TFLOP/s; check error ${gemm.checkError.toExponential(1)}`);
   }
 
-  const fp16 = await checkFp16(adapter, models.map((name) => ({ name, paths: findFixture(name) })), { rounds: Math.max(3, Math.min(rounds, 20)) });
+  const fp16 = await checkFp16(adapter, models.map((name) => ({ name, paths: findFixture(name) })), { rounds: Math.max(3, Math.min(rounds, 20)), gemm: gemmSize, gemmRuns });
   for (const line of fp16.lines) console.log(line);
 
   const section = report({ description, features, swiftShader, tfVersion, rows, gemm, fp16 });

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { readNpy } from '../../src/cli/npy.js';
 import { InferenceSession, isWebliteError } from '../../src/index.js';
+import { measureGemm } from './gemm.js';
 
 /**
  * fp16 output vs fp32 output, relative L2. f16 has an 11-bit significand (unit roundoff 4.9e-4); activations and
@@ -33,7 +34,7 @@ function relativeL2(got: Float32Array, want: Float32Array): number {
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-export async function checkFp16(adapter: GPUAdapter, fixtures: { name: string; paths: Paths }[], options: { rounds: number }): Promise<Fp16Report> {
+export async function checkFp16(adapter: GPUAdapter, fixtures: { name: string; paths: Paths }[], options: { rounds: number; gemm: number; gemmRuns: number }): Promise<Fp16Report> {
   const lines: string[] = [];
   const markdown: string[] = ['### fp16 (`precision: \'fp16\'`)', ''];
   const available = fixtures.filter((f): f is { name: string; paths: Exclude<Paths, string> } => typeof f.paths !== 'string');
@@ -90,6 +91,17 @@ export async function checkFp16(adapter: GPUAdapter, fixtures: { name: string; p
     } catch (error) {
       lines.push(`fp16 ${name}: FAILED: ${String(error)}`);
       markdown.push(`| ${name} | — | — | — | — | — | — | FAILED: ${String(error).replace(/\|/g, '/').slice(0, 300)} |`);
+    }
+  }
+  if (options.gemm > 0) {
+    try {
+      const g = await measureGemm(options.gemm, options.gemmRuns, undefined, undefined, 'fp16');
+      const line = `GEMM ${g.n}³ at precision fp16 (A f32 in, converted; B an f16 weight; f32 accumulation; kernel ${g.kernel}): ${g.wallMs.toFixed(3)} ms = ${g.tflops.toFixed(2)} TFLOP/s; check vs CPU ${g.checkError.toExponential(1)} (f16 inputs: expect ~1e-3).`;
+      lines.push(line);
+      markdown.push('', line);
+    } catch (error) {
+      lines.push(`fp16 GEMM: FAILED: ${String(error)}`);
+      markdown.push('', `fp16 GEMM: FAILED: ${String(error)}`);
     }
   }
   return { lines, markdown };

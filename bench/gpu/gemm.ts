@@ -1,8 +1,9 @@
-// GEMM throughput of weblite's webgpu MatMul on an n×n×n product (default 2048³), with both operands and the result
-// on the GPU (Tensor.fromGpuBuffer feeds, outputLocation 'gpu-buffer'), so no host transfer is timed. `runs`
-// products are submitted back to back and the time to the queue's completion is divided by `runs`. Each run also
-// copies the two feeds into the plan's buffers and the result into its own buffer (3·n²·4 bytes of device copies,
-// 48 MiB at 2048: ~16 µs at the H200's ~3 TB/s), counted in the time. Checks a few entries against the CPU.
+// GEMM throughput of weblite's webgpu MatMul on an n×n×n product (default 2048³): A is a GPU-resident input
+// (Tensor.fromGpuBuffer), B a weight (uploaded once), the result stays on the GPU (outputLocation 'gpu-buffer'), so
+// no host transfer is timed. `runs` products are submitted back to back and the time to the queue's completion is
+// divided by `runs`. Each run also copies A into the plan's buffer and the result into its own (2·n²·4 bytes of
+// device copies, 32 MiB at 2048: ~10 µs at the H200's ~3-4 TB/s), counted in the time; at precision 'fp16' also
+// the two conversion dispatches (A to f16, the result to f32). Checks a few entries against the CPU.
 // TF.js's tf.matMul on the same operands is timed the same way (its queue flushed, then completion awaited).
 import type * as TfCore from '@tensorflow/tfjs-core';
 import { InferenceSession, Tensor } from '../../src/index.js';
@@ -34,26 +35,25 @@ function randomMatrix(n: number, seed: number): Float32Array {
   return data;
 }
 
-export async function measureGemm(n: number, runs: number, device: GPUDevice, tf?: typeof TfCore): Promise<GemmResult> {
-  const onnx = buildModel({
-    inputs: [{ name: 'a', type: 'float32', dims: [n, n] }, { name: 'b', type: 'float32', dims: [n, n] }],
-    outputs: [{ name: 'c', type: 'float32', dims: [n, n] }],
-    nodes: [{ op: 'MatMul', inputs: ['a', 'b'], outputs: ['c'] }],
-  });
-  const session = await InferenceSession.create(onnx, { backend: 'webgpu', gpuDevice: device });
+/** `shared`: run on this device (fp32); without it (fp16) the session requests its own, with shader-f16. */
+export async function measureGemm(n: number, runs: number, shared: GPUDevice | undefined, tf?: typeof TfCore, precision: 'fp32' | 'fp16' = 'fp32'): Promise<GemmResult> {
   const a = randomMatrix(n, 1);
   const b = randomMatrix(n, 2);
+  const onnx = buildModel({
+    inputs: [{ name: 'a', type: 'float32', dims: [n, n] }],
+    outputs: [{ name: 'c', type: 'float32', dims: [n, n] }],
+    initializers: { b: new Tensor('float32', b, [n, n]) },
+    nodes: [{ op: 'MatMul', inputs: ['a', 'b'], outputs: ['c'] }],
+  });
+  const session = await InferenceSession.create(onnx, { backend: 'webgpu', precision, ...(shared ? { gpuDevice: shared } : {}) });
+  const device = session.gpuDevice!;
   const upload = (data: Float32Array, label: string) => {
     const buffer = device.createBuffer({ size: data.byteLength, usage: STORAGE | COPY_SRC | COPY_DST, label });
     device.queue.writeBuffer(buffer, 0, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
     return buffer;
   };
   const bufferA = upload(a, 'gemm a');
-  const bufferB = upload(b, 'gemm b');
-  const feeds = {
-    a: Tensor.fromGpuBuffer(bufferA, { type: 'float32', dims: [n, n], device }),
-    b: Tensor.fromGpuBuffer(bufferB, { type: 'float32', dims: [n, n], device }),
-  };
+  const feeds = { a: Tensor.fromGpuBuffer(bufferA, { type: 'float32', dims: [n, n], device }) };
   const once = async () => (await session.run(feeds, { outputLocation: 'gpu-buffer' })).c!;
 
   // Warm-up (plan, pipelines) and the check of a few entries.
@@ -77,6 +77,7 @@ export async function measureGemm(n: number, runs: number, device: GPUDevice, tf
   const wallMs = (performance.now() - started) / runs;
   const flops = 2 * n ** 3;
   const kernel = session.placement.map((p) => p.kernel).join(', ');
+  bufferA.destroy();
   await session.release();
 
   let tfjs: GemmResult['tfjs'];
@@ -100,7 +101,5 @@ export async function measureGemm(n: number, runs: number, device: GPUDevice, tf
     ta.dispose();
     tb.dispose();
   }
-  bufferA.destroy();
-  bufferB.destroy();
   return { n, runs, wallMs, tflops: flops / (wallMs * 1e9), checkError, kernel, tfjs };
 }

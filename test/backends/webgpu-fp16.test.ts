@@ -16,6 +16,7 @@ import type { Graph } from '../../src/ir/graph.js';
 import { InferenceSession, isWebliteError } from '../../src/index.js';
 import { type ModelSpec, buildModel, randomTensor } from '../helpers/onnx-builder.js';
 import { dawnGpu, f32, skipWithoutGpu, webgpu } from '../kernels-wgsl/harness.js';
+import { ensureFixtures, loadFixture } from '../models/fixtures.js';
 
 const model = () =>
   buildModel({
@@ -35,6 +36,23 @@ async function errorOf(promise: Promise<unknown>): Promise<{ code?: string; mess
     return { code: isWebliteError(error) ? error.code : undefined, message: (error as Error).message };
   }
   throw new Error('expected a rejection');
+}
+
+/**
+ * Dawn's null backend: it computes nothing but offers shader-f16 and validates shaders, pipelines and bind groups as
+ * a GPU device would. One instance per process (several Dawn instances in one process have crashed Dawn).
+ */
+let nullGpu: GPU | undefined;
+async function nullAdapter(): Promise<GPUAdapter | null> {
+  nullGpu ??= create(['backend=null']);
+  return nullGpu.requestAdapter();
+}
+/** Null-backend devices stay referenced and undestroyed until the process ends (destroying them has crashed Dawn). */
+const nullDevices: GPUDevice[] = [];
+async function nullDevice(adapter: GPUAdapter, label: string): Promise<GPUDevice> {
+  const device = await adapter.requestDevice({ requiredFeatures: ['shader-f16'], label });
+  nullDevices.push(device);
+  return device;
 }
 
 /** Whether Dawn's adapter here has shader-f16 (never on SwiftShader). */
@@ -120,12 +138,12 @@ describe('fp16 without a GPU', () => {
   });
 
   it("real f16 pipelines, bind groups and buffers validate on Dawn's null backend (shader-f16; nothing is computed)", async (context) => {
-    const adapter = await create(['backend=null']).requestAdapter();
+    const adapter = await nullAdapter();
     if (!adapter?.features.has('shader-f16')) {
       context.skip("Dawn's null backend is not available or lacks shader-f16");
       return;
     }
-    const device = await adapter.requestDevice({ requiredFeatures: ['shader-f16'], label: 'null backend' });
+    const device = await nullDevice(adapter, 'null backend');
     const session = await InferenceSession.create(buildModel(mixed), { gpuDevice: device, precision: 'fp16' });
     expect(session.backendReason).toContain('precision fp16');
     const f16 = session.placement.filter((p) => p.kernel.endsWith('#F16')).map((p) => p.op);
@@ -134,7 +152,41 @@ describe('fp16 without a GPU', () => {
     const out = await session.run({ x: randomTensor([1, 4, 8, 8], 9) });
     expect(out.y!.dims).toEqual([1, 10]);
     await session.release();
-    device.destroy();
+  });
+});
+
+describe('fp16 on a real model without a GPU (mobilenet_v2, torch.onnx export)', () => {
+  const status = ensureFixtures(['mobilenet_v2']).get('mobilenet_v2')!;
+
+  it("its fp16 plan and f16 shaders validate on Dawn's null backend, with nearly every node in f16", async (context) => {
+    if (!status.ready) return context.skip(status.reason);
+    const adapter = await nullAdapter();
+    if (!adapter?.features.has('shader-f16')) return context.skip("Dawn's null backend is not available or lacks shader-f16");
+    const device = await nullDevice(adapter, 'null backend, mobilenet_v2');
+    const fixture = loadFixture('mobilenet_v2');
+    const session = await InferenceSession.create(fixture.onnx, { gpuDevice: device, precision: 'fp16' });
+    const placement = session.placement;
+    const f16 = placement.filter((p) => p.kernel.endsWith('#F16'));
+    // All but the Flatten (an alias: no kernel) run their F16 variant.
+    expect(placement.filter((p) => !p.kernel.endsWith('#F16')).map((p) => p.op)).toEqual(['Flatten']);
+    expect(f16.length).toBe(placement.length - 1);
+    await session.run({ input: fixture.input });
+    await session.release();
+  });
+
+  it('its fp16 plan with f32 storage (F16_EMULATED) reproduces fp32 on SwiftShader', async (context) => {
+    if (skipWithoutGpu(context)) return;
+    if (!status.ready) return context.skip(status.reason);
+    const fixture = loadFixture('mobilenet_v2');
+    const graph = importModel(fixture.onnx);
+    const emulated = await WebGpuModel.create(graph, LOWERINGS, undefined, 'fp16-emulated');
+    const got = (await emulated.run(new Map([['input', fixture.input]]), ['output'])).get('output')!.data as Float32Array;
+    const want = fixture.expected.data as Float32Array;
+    let num = 0;
+    let den = 0;
+    want.forEach((v, i) => ((num += (got[i]! - v) ** 2), (den += v * v)));
+    expect(Math.sqrt(num / den)).toBeLessThan(1e-5);
+    emulated.release();
   });
 });
 

@@ -9,6 +9,10 @@ import { WGSL_SOURCES, shaderKeyString, shaderSource, supportsF16 } from '../../
 import { Uniforms, linearGrid } from '../../src/backends/webgpu/uniforms.js';
 import { skipWithoutGpu } from './harness.js';
 
+/** Dawn's null backend (one instance per process) and its devices, referenced until the process ends. */
+let nullGpu: GPU | undefined;
+const nullDevices: GPUDevice[] = [];
+
 const KERNELS = Object.keys(WGSL_SOURCES).filter((file) => !file.startsWith('common/') && file !== 'gemm/gemm-tile.wgsl');
 
 /** Flags a kernel (with its includes) tests with `// #if`. */
@@ -94,7 +98,8 @@ describe('kernel files', () => {
 
   it("every F16 variant compiles with 'shader-f16' (Tint's full WGSL validation on Dawn's null backend)", async (context) => {
     // The null backend runs nothing, but it offers shader-f16 and validates shaders exactly as a GPU device would.
-    const adapter = await create(['backend=null']).requestAdapter();
+    nullGpu ??= create(['backend=null']);
+    const adapter = await nullGpu.requestAdapter();
     if (!adapter?.features.has('shader-f16')) {
       context.skip(`Dawn's null backend is not available or lacks shader-f16 (${adapter ? [...adapter.features].join(', ') : 'no adapter'})`);
       return;
@@ -120,6 +125,6 @@ describe('kernel files', () => {
         expect(errors, `${file} [${chosen}]`).toEqual([]);
       }
     }
-    device.destroy();
+    nullDevices.push(device); // kept, not destroyed: destroying null-backend devices has crashed Dawn
   });
 });
