@@ -233,7 +233,7 @@ function report(r: { description: string; features: string[]; swiftShader: boole
   if (r.gemm) {
     const g = r.gemm;
     const fraction = peak ? ` = **${((100 * g.tflops) / peak.tflops).toFixed(1)}%** of the fp32 peak ${peak.tflops} TFLOP/s (${peak.source})` : ' (fp32 peak of this adapter unknown: pass --peak-tflops)';
-    lines.push(`\nGEMM ${g.n}³ (MatMul, operands and result on the GPU, ${g.runs} back-to-back runs, kernel ${g.kernel}): weblite ${g.wallMs.toFixed(3)} ms = ${g.tflops.toFixed(2)} TFLOP/s${fraction}; check vs CPU ${g.checkError.toExponential(1)}.`);
+    lines.push(`\nGEMM ${g.n}³ (MatMul: A a GPU-resident input, B a weight, result kept on the GPU; ${g.runs} back-to-back runs; kernel ${g.kernel}): weblite ${g.wallMs.toFixed(3)} ms = ${g.tflops.toFixed(2)} TFLOP/s${fraction}; check vs CPU ${g.checkError.toExponential(1)}.`);
     if (g.tfjs) lines.push(`TF.js tf.matMul, same operands and method: ${g.tfjs.wallMs.toFixed(3)} ms = ${g.tfjs.tflops.toFixed(2)} TFLOP/s.`);
   }
   lines.push('', ...r.fp16.markdown, '');
