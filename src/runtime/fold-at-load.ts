@@ -56,10 +56,44 @@ function dequantize(graph: Graph, node: Node): Tensor | undefined {
   if (node.op === 'Mul' && inputs[0]?.type === 'float32' && inputs[1]?.type === 'float32') {
     return scaleChannels(inputs[0] as Tensor<'float32'>, inputs[1] as Tensor<'float32'>);
   }
-  if (node.op === 'DequantizeLinear' && inputs[0] && inputs[1]?.type === 'float32' && (node.inputs[2] === undefined || node.inputs[2] === '' || inputs[2])) {
-    return dequantizeWeights(inputs[0], inputs[1] as Tensor<'float32'>, inputs[2], (node.attrs.axis as number | undefined) ?? 1);
+  if (node.op === 'DequantizeLinear' && inputs[0] && inputs[1] && (node.inputs[2] === undefined || node.inputs[2] === '' || inputs[2])) {
+    const blockSize = (node.attrs.block_size as number | undefined) ?? 0;
+    const output = (node.attrs.output_dtype as string | undefined) || inputs[1].type;
+    if (output !== 'float32') return undefined;
+    if (blockSize > 0) return dequantizeBlocks(inputs[0], inputs[1], inputs[2], (node.attrs.axis as number | undefined) ?? 1, blockSize);
+    if (inputs[1].type === 'float32') return dequantizeWeights(inputs[0], inputs[1] as Tensor<'float32'>, inputs[2], (node.attrs.axis as number | undefined) ?? 1);
   }
   return undefined;
+}
+
+/**
+ * Blocked DequantizeLinear (ONNX opset 21; int8-weights stores weights so, with float16 block scales and float32
+ * output): f32((q − zero_point) · scale[block]), scale holding x's dims with ceil(dims[axis] / blockSize) along axis.
+ */
+function dequantizeBlocks(values: Tensor, scale: Tensor, zeroPoint: Tensor | undefined, axisAttr: number, blockSize: number): Tensor<'float32'> | undefined {
+  const integer = values.type === 'int8' || values.type === 'uint8' || values.type === 'int16' || values.type === 'uint16' || values.type === 'int32';
+  if (!integer || (scale.type !== 'float32' && scale.type !== 'float16')) return undefined;
+  const dims = values.dims;
+  const axis = axisAttr < 0 ? axisAttr + dims.length : axisAttr;
+  if (axis < 0 || axis >= dims.length || scale.dims.length !== dims.length) return undefined;
+  const blocks = Math.ceil(dims[axis]! / blockSize);
+  if (scale.dims.some((d, i) => d !== (i === axis ? blocks : dims[i])) || (zeroPoint && zeroPoint.size !== scale.size)) return undefined;
+  float16Table ??= Float32Array.from({ length: 1 << 16 }, (_, bits) => float16ToFloat32(bits));
+  const table = float16Table;
+  const scales = scale.type === 'float16' ? Float32Array.from(scale.data as Uint16Array, (bits) => table[bits]!) : (scale.data as Float32Array);
+  const zeros = zeroPoint?.data as ArrayLike<number> | undefined;
+  const source = values.data as ArrayLike<number>;
+  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const length = dims[axis]!;
+  const outer = values.size / (inner * length);
+  const output = new Float32Array(values.size);
+  for (let o = 0, i = 0; o < outer; o++) {
+    for (let a = 0; a < length; a++) {
+      const row = (o * blocks + Math.floor(a / blockSize)) * inner;
+      for (let k = 0; k < inner; k++, i++) output[i] = (source[i]! - (zeros ? zeros[row + k]! : 0)) * scales[row + k]!;
+    }
+  }
+  return new Tensor('float32', output, dims);
 }
 
 /**

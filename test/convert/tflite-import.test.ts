@@ -46,7 +46,9 @@ describe('TFLite import', () => {
     expect(graph.tensor('t3').quantization).toEqual({ scale: [Math.fround(0.05)], zeroPoint: [10], axis: 0 });
     // Weights and bias stay as stored (uint8 weights, int32 bias) behind DequantizeLinear with their scales.
     const convNode = graph.nodes.find((node) => node.op === 'Conv')!;
-    const [weights, bias] = [1, 2].map((i) => graph.nodes.find((node) => node.outputs[0] === convNode.inputs[i])!);
+    const producer = (name: string) => graph.nodes.find((node) => node.outputs[0] === name)!;
+    const weights = producer(convNode.inputs[1]!);
+    const bias = producer(convNode.inputs[2]!);
     expect(weights.op).toBe('DequantizeLinear');
     expect(graph.tensor(weights.inputs[0]!).value?.type).toBe('uint8');
     expect(graph.tensor(weights.inputs[0]!).dims).toEqual([4, 3, 3, 3]);

@@ -12,7 +12,7 @@ import { readWlm } from '../../src/ir/wlm/read.js';
 import { writeWlm } from '../../src/ir/wlm/write.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import { applyQuantization } from '../../src/passes/quantize/index.js';
-import { quantizePerChannel } from '../../src/passes/quantize/int8-weights.js';
+import { BLOCK_SIZE, quantizePerChannel } from '../../src/passes/quantize/int8-weights.js';
 import { foldConstantChains } from '../../src/runtime/fold-at-load.js';
 import { buildModel, randomTensor } from '../helpers/onnx-builder.js';
 
@@ -122,21 +122,29 @@ describe('quantize int8-weights', () => {
     expect(quantizePerChannel(new Tensor('float32', Float32Array.of(1, NaN), [2, 1]), 0)).toBeUndefined();
   });
 
-  it('writes int8 + scale + Cast + Mul for product weights; biases stay float32, other large constants float16', async () => {
+  it('writes int8 + per-channel scale + Cast + Mul, or int8 + two-level block scales behind blocked DequantizeLinear; biases stay float32, other large constants float16', async () => {
     const graph = importModel(convNet(), { validate: true });
     const conv = graph.constant('W')!.data as Float32Array;
+    const dense = graph.constant('G')!.data as Float32Array;
     applyQuantization(graph, 'int8-weights', { validate: true });
     expect(graph.metadata.properties.quantization).toBe('int8-weights');
 
     const producer = (name: string) => graph.nodes.find((node) => node.outputs[0] === name)!;
-    for (const [name, scaleDims] of [['W', [32, 1, 1, 1]], ['G', [10, 1]]] as const) {
-      const mul = producer(name);
-      expect(mul.op).toBe('Mul');
-      const cast = producer(mul.inputs[0]!);
-      expect(cast.op).toBe('Cast');
-      expect(graph.constant(cast.inputs[0]!)!.type).toBe('int8');
-      expect(graph.constant(mul.inputs[1]!)!.dims).toEqual(scaleDims);
-    }
+    // W [32, 16, 3, 3] sums over 16 input channels (fewer than two blocks): per output channel.
+    const mul = producer('W');
+    expect(mul.op).toBe('Mul');
+    const cast = producer(mul.inputs[0]!);
+    expect(cast.op).toBe('Cast');
+    expect(graph.constant(cast.inputs[0]!)!.type).toBe('int8');
+    expect(graph.constant(mul.inputs[1]!)!.dims).toEqual([32, 1, 1, 1]);
+    // G [10, 512] (Gemm transB) sums over 512: blocks of 16 along axis 1, block scale = uint8 multiplier · unit[row].
+    const blocked = producer('G');
+    expect(blocked).toMatchObject({ op: 'DequantizeLinear', attrs: { axis: 1, block_size: BLOCK_SIZE } });
+    expect(graph.constant(blocked.inputs[0]!)!.type).toBe('int8');
+    const blockScales = producer(blocked.inputs[1]!);
+    expect(blockScales).toMatchObject({ op: 'DequantizeLinear', attrs: { axis: 0, block_size: 0 } });
+    expect(graph.constant(blockScales.inputs[0]!)!).toMatchObject({ type: 'uint8', dims: [10, 512 / BLOCK_SIZE] });
+    expect(graph.constant(blockScales.inputs[1]!)!.dims).toEqual([10]);
     expect(graph.constant('B')!.type).toBe('float32');
     expect(graph.constant('C')!.type).toBe('float32');
     expect(graph.constant(producer('shift').inputs[0]!)!.type).toBe('float16');
@@ -149,11 +157,21 @@ describe('quantize int8-weights', () => {
     for (let i = 0; i < conv.length; i++) {
       expect(Math.abs(restored[i]! - conv[i]!)).toBeLessThanOrEqual(scales[Math.floor(i / 144)]! / 2 + 1e-7);
     }
+    // Each dequantised block weight is within half a step of its block's scale of the original.
+    const restoredDense = folded.constant('G')!.data as Float32Array;
+    const multipliers = graph.constant(blockScales.inputs[0]!)!.data as Uint8Array;
+    const units = graph.constant(blockScales.inputs[1]!)!.data as Float32Array;
+    for (let i = 0; i < dense.length; i++) {
+      const [row, block] = [Math.floor(i / 512), Math.floor((i % 512) / BLOCK_SIZE)];
+      const step = Math.fround(multipliers[row * 32 + block]! * units[row]!);
+      // Clipping (a smaller multiplier than the block's largest weight needs) may cut the largest weights more.
+      expect(Math.abs(restoredDense[i]! - dense[i]!)).toBeLessThanOrEqual(Math.max(step / 2 + 1e-7, Math.abs(dense[i]!) * 0.41));
+    }
     const want = await runReference(importModel(convNet()), { x });
     expect(maxRelativeError(await runReference(graph, { x }), want)).toBeLessThan(2e-2);
   });
 
-  it('takes the output axis of Gemm (transB = 0), MatMul and ConvTranspose weights', () => {
+  it('takes the output and reduction axes of Gemm (transB = 0), MatMul and ConvTranspose weights', () => {
     const graph = importModel(
       buildModel({
         inputs: [{ name: 'a', type: 'float32', dims: [2, 128] }, { name: 'v', type: 'float32', dims: [1, 16, 4, 4] }],
@@ -174,8 +192,11 @@ describe('quantize int8-weights', () => {
       { validate: true },
     );
     applyQuantization(graph, 'int8-weights', { validate: true });
-    expect(graph.constant('G_scale')!.dims).toEqual([1, 64]);
-    expect(graph.constant('M_scale')!.dims).toEqual([1, 96]);
+    // G [128, 64] and M [64, 96] sum over axis 0 (≥ two blocks): block multipliers along it, units per column.
+    expect(graph.constant('G_block_multipliers')!.dims).toEqual([128 / BLOCK_SIZE, 64]);
+    expect(graph.constant('G_channel_units')!.dims).toEqual([64]);
+    expect(graph.constant('M_block_multipliers')!.dims).toEqual([64 / BLOCK_SIZE, 96]);
+    // ConvTranspose T [16, 32, 3, 3] sums over 16 input channels: per output channel (axis 1).
     expect(graph.constant('T_scale')!.dims).toEqual([1, 32, 1, 1]);
     expect(graph.constant('bias')!.type).toBe('float32');
   });

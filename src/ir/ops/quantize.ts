@@ -47,6 +47,23 @@ function checkParameters(op: string, ctx: InferContext, x: TensorFacts, scale: T
   }
 }
 
+/** Blocked parameters: x's rank, x's dims except ceil(dim / block_size) along axis. */
+function checkBlocked(op: string, ctx: InferContext, x: TensorFacts, scale: TensorFacts, zeroPoint: TensorFacts | undefined, blockSize: number): void {
+  if (!x.dims || !scale.dims) return;
+  const axis = normalizeAxis(ctx.attrs.axis as number, x.dims.length, label(op, ctx.nodeName));
+  if (scale.dims.length !== x.dims.length) fail(op, ctx, `a blocked scale must have x's rank ${x.dims.length}, got [${scale.dims.join(', ')}]`);
+  x.dims.forEach((d, i) => {
+    const want = typeof d === 'number' && i === axis ? Math.ceil(d / blockSize) : d;
+    const got = scale.dims![i];
+    if (typeof want === 'number' && typeof got === 'number' && want !== got) {
+      fail(op, ctx, `blocked scale dim ${i} is ${got}, expected ${want} (block_size ${blockSize} on axis ${axis} of [${x.dims!.join(', ')}])`);
+    }
+  });
+  if (zeroPoint?.dims && (zeroPoint.dims.length !== scale.dims.length || zeroPoint.dims.some((d, i) => d !== scale.dims![i]))) {
+    fail(op, ctx, `zero_point dims [${zeroPoint.dims.join(', ')}] differ from scale dims [${scale.dims.join(', ')}]`);
+  }
+}
+
 function outputType(ctx: InferContext, zeroPoint: TensorFacts | undefined): DType {
   const declared = ctx.attrs.output_dtype as string;
   if (declared !== '') {
@@ -83,18 +100,31 @@ export const quantizeOps = {
   DequantizeLinear: {
     inputs: [2, 3],
     outputs: [1, 1],
-    attrs: { axis: { type: 'int', default: 1 } },
+    attrs: {
+      axis: { type: 'int', default: 1 },
+      // ONNX opset 21: parameters per block of block_size elements along axis (0: per tensor or per axis).
+      block_size: { type: 'int', default: 0 },
+      // ONNX opset 23: the output's float type when it differs from the scale's ('' = the scale's).
+      output_dtype: { type: 'string', default: '' },
+    },
     infer(ctx) {
       const op = 'DequantizeLinear';
       const x = input(op, ctx, 0, 'x', DEQUANTIZE_INPUT_TYPES);
       const scale = input(op, ctx, 1, 'x_scale', SCALE_TYPES);
       const zeroPoint = ctx.inputs[2] ? input(op, ctx, 2, 'x_zero_point', [x.type]) : undefined;
-      checkParameters(op, ctx, x, scale, zeroPoint);
-      return [{ type: scale.type, dims: x.dims && [...x.dims] }];
+      const blockSize = (ctx.attrs.block_size as number | undefined) ?? 0;
+      if (!Number.isInteger(blockSize) || blockSize < 0) fail(op, ctx, `block_size must be a non-negative integer, got ${blockSize}`);
+      if (blockSize > 0) checkBlocked(op, ctx, x, scale, zeroPoint, blockSize);
+      else checkParameters(op, ctx, x, scale, zeroPoint);
+      const declared = (ctx.attrs.output_dtype as string | undefined) ?? '';
+      if (declared !== '' && declared !== 'float32' && declared !== 'float16') fail(op, ctx, `output_dtype must be float32 or float16, got '${declared}'`);
+      return [{ type: declared === '' ? scale.type : (declared as DType), dims: x.dims && [...x.dims] }];
     },
     reference(inputs, attrs, ctx) {
       const where = label('DequantizeLinear', ctx.nodeName);
-      return [dequantizeLinear(required(inputs, 0, where), required(inputs, 1, where), inputs[2], attrs.axis as number, where)];
+      const declared = (attrs.output_dtype as string | undefined) ?? '';
+      const blockSize = (attrs.block_size as number | undefined) ?? 0;
+      return [dequantizeLinear(required(inputs, 0, where), required(inputs, 1, where), inputs[2], attrs.axis as number, where, blockSize, declared === '' ? undefined : (declared as DType))];
     },
   },
 } satisfies Record<string, OpSpec>;

@@ -72,11 +72,39 @@ export function quantizeLinear(x: Tensor, scale: Tensor, zeroPoint: Tensor | und
   return out;
 }
 
-export function dequantizeLinear(x: Tensor, scale: Tensor, zeroPoint: Tensor | undefined, axis: number, where: string): Tensor {
+/**
+ * Blocked parameters (ONNX opset 21 `block_size`): scale has x's rank and dims, except along `axis` where it has
+ * ceil(dims[axis] / blockSize) entries; element i uses the entry of its block.
+ */
+function blockedIndex(dims: readonly number[], scale: Tensor, zeroPoint: Tensor | undefined, axisAttr: number, blockSize: number, where: string): (flat: number) => number {
+  const axis = normalizeAxis(axisAttr, dims.length, where);
+  const expected = dims.map((d, i) => (i === axis ? Math.ceil(d / blockSize) : d));
+  if (scale.dims.length !== dims.length || scale.dims.some((d, i) => d !== expected[i])) {
+    throw new WebliteError('RUNTIME_ERROR', `${where}: blocked scale dims [${scale.dims.join(', ')}] should be [${expected.join(', ')}] (block_size ${blockSize} on axis ${axis})`);
+  }
+  if (zeroPoint && (zeroPoint.dims.length !== scale.dims.length || zeroPoint.dims.some((d, i) => d !== scale.dims[i]))) {
+    throw new WebliteError('RUNTIME_ERROR', `${where}: zero_point dims [${zeroPoint.dims.join(', ')}] differ from the scale's`);
+  }
+  let inner = 1;
+  for (let i = axis + 1; i < dims.length; i++) inner *= dims[i]!;
+  const length = dims[axis]!;
+  const blocks = expected[axis]!;
+  return (flat) => {
+    const outer = Math.floor(flat / (inner * length));
+    const along = Math.floor(flat / inner) % length;
+    return (outer * blocks + Math.floor(along / blockSize)) * inner + (flat % inner);
+  };
+}
+
+/**
+ * y = f32((x − zero_point) · scale), per tensor, per axis or per block (`blockSize` > 0); the result has the scale's
+ * type unless `outputType` says otherwise (ONNX opset 23 `output_dtype`: float16 scales, float32 values).
+ */
+export function dequantizeLinear(x: Tensor, scale: Tensor, zeroPoint: Tensor | undefined, axis: number, where: string, blockSize = 0, outputType?: DType): Tensor {
   if (!DEQUANTIZE_INPUT_TYPES.includes(x.type)) throw new WebliteError('RUNTIME_ERROR', `${where}: cannot dequantize ${x.type}`);
   if (zeroPoint && zeroPoint.type !== x.type) throw new WebliteError('RUNTIME_ERROR', `${where}: zero_point is ${zeroPoint.type}, x is ${x.type}`);
-  const index = parameterIndex(x.dims, scale, zeroPoint, axis, where);
-  const half = scale.type === 'float16';
+  const index = blockSize > 0 ? blockedIndex(x.dims, scale, zeroPoint, axis, blockSize, where) : parameterIndex(x.dims, scale, zeroPoint, axis, where);
+  const half = (outputType ?? scale.type) === 'float16';
   const out = Tensor.zeros(half ? 'float16' : 'float32', x.dims);
   for (let i = 0; i < x.size; i++) {
     const p = index(i);

@@ -64,9 +64,113 @@ export function quantizePerChannel(value: Tensor<'float32'>, axis: number, minim
   return { quantized: new Tensor('int8', quantized, dims), scales: new Tensor('float32', scales, scaleDims) };
 }
 
+/** Weights per block of the block-wise scales (along the reduction axis). */
+export const BLOCK_SIZE = 16;
+
+/**
+ * The axis a product sums over (the reduction axis K) for a weight whose output-channel axis is `channelAxis`:
+ * the other axis of a matrix, axis 1 / 0 of a convolution's [O, I, k…] / [I, O, k…] weight.
+ */
+function reductionAxis(dims: readonly number[], channelAxis: number): number | undefined {
+  const last = dims.length - 1;
+  if (dims.length === 2) return 1 - channelAxis;
+  if (channelAxis === last) return last - 1; // MatMul B [… K, N]
+  if (channelAxis === last - 1 && dims.length > 3) return last; // a constant MatMul A [… M, K]
+  if (channelAxis === 0 || channelAxis === 1) return 1 - channelAxis; // Conv [O, I, k…], ConvTranspose [I, O, k…]
+  return undefined;
+}
+
+/**
+ * Symmetric int8 with one scale per block of BLOCK_SIZE weights along `kAxis` (per every other index), stored in
+ * two levels so it costs one byte per block: scale[block] = multiplier[block] · unit[channel], an 8-bit multiplier
+ * (1–255) of a float32 unit per output channel (its largest magnitude / (127 · 255)). Each block picks the
+ * multiplier with the least squared rounding error among those from its own largest magnitude down to 60% of it
+ * (clipping a rare large weight no longer coarsens the whole block). undefined when a value is not finite.
+ */
+export function quantizeBlocks(value: Tensor<'float32'>, channelAxis: number, kAxis: number): { quantized: Tensor<'int8'>; multipliers: Tensor<'uint8'>; units: Tensor<'float32'> } | undefined {
+  const dims = value.dims;
+  const data = value.data;
+  const strides = dims.map((_, i) => dims.slice(i + 1).reduce((a, b) => a * b, 1));
+  const channels = dims[channelAxis]!;
+  const channelOf = (index: number) => Math.floor(index / strides[channelAxis]!) % channels;
+  const largest = new Float64Array(channels);
+  for (let i = 0; i < data.length; i++) {
+    const magnitude = Math.abs(data[i]!);
+    if (!Number.isFinite(magnitude)) return undefined;
+    const c = channelOf(i);
+    if (magnitude > largest[c]!) largest[c] = magnitude;
+  }
+  const units = Float32Array.from(largest, (m) => m / (127 * 255));
+  const length = dims[kAxis]!;
+  const blocks = Math.ceil(length / BLOCK_SIZE);
+  const blockDims = dims.map((d, i) => (i === kAxis ? blocks : d));
+  const blockStrides = blockDims.map((_, i) => blockDims.slice(i + 1).reduce((a, b) => a * b, 1));
+  const multipliers = new Uint8Array(blockDims.reduce((a, b) => a * b, 1));
+  const quantized = new Int8Array(value.size);
+  const members: number[] = [];
+  // Walk blocks: for each block index, the element indices whose coordinate along kAxis falls in the block.
+  for (let blockIndex = 0; blockIndex < multipliers.length; blockIndex++) {
+    let base = 0;
+    let rest = blockIndex;
+    let firstK = 0;
+    for (let axis = 0; axis < dims.length; axis++) {
+      const coordinate = Math.floor(rest / blockStrides[axis]!);
+      rest -= coordinate * blockStrides[axis]!;
+      if (axis === kAxis) firstK = coordinate * BLOCK_SIZE;
+      else base += coordinate * strides[axis]!;
+    }
+    members.length = 0;
+    for (let k = firstK; k < Math.min(length, firstK + BLOCK_SIZE); k++) members.push(base + k * strides[kAxis]!);
+    const unit = units[channelOf(base)]!;
+    let blockLargest = 0;
+    for (const i of members) blockLargest = Math.max(blockLargest, Math.abs(data[i]!));
+    let best = 0;
+    if (unit > 0 && blockLargest > 0) {
+      const top = Math.min(255, Math.max(1, Math.ceil(blockLargest / (127 * unit))));
+      let bestError = Infinity;
+      for (let m = top; m >= Math.max(1, Math.floor(top * 0.6)); m--) {
+        const scale = Math.fround(m * unit);
+        let error = 0;
+        for (const i of members) error += (data[i]! - Math.max(-127, Math.min(127, roundHalfToEven(data[i]! / scale))) * scale) ** 2;
+        if (error < bestError) [bestError, best] = [error, m];
+      }
+    }
+    multipliers[blockIndex] = best;
+    const scale = Math.fround(best * unit);
+    for (const i of members) quantized[i] = scale > 0 ? Math.max(-127, Math.min(127, roundHalfToEven(data[i]! / scale))) : 0;
+  }
+  return {
+    quantized: new Tensor('int8', quantized, dims),
+    multipliers: new Tensor('uint8', multipliers, blockDims),
+    units: new Tensor('float32', units, [channels]),
+  };
+}
+
+/**
+ * Rewrites one weight as int8 + two-level block scales: DequantizeLinear(multipliers, units, axis = channel axis)
+ * gives the float32 block scales, a blocked DequantizeLinear (ONNX opset 21) the weight. false when it does not
+ * apply (a reduction axis shorter than two blocks: the per-channel form then).
+ */
+function storeAsInt8Blocks(builder: DequantizeBuilder, candidate: Candidate, axis: number): boolean {
+  const kAxis = reductionAxis(candidate.value.dims, axis);
+  if (kAxis === undefined || candidate.value.dims[kAxis]! < 2 * BLOCK_SIZE) return false;
+  const result = quantizeBlocks(candidate.value, axis, kAxis);
+  if (!result) return false;
+  const { name } = candidate;
+  const stored = builder.constant(`${name}_int8`, result.quantized);
+  const multipliers = builder.constant(`${name}_block_multipliers`, result.multipliers);
+  const units = builder.constant(`${name}_channel_units`, result.units);
+  const scales = builder.intermediate(`${name}_block_scales`, result.multipliers.dims);
+  builder.replaceConstant(name);
+  builder.node('DequantizeLinear', [multipliers, units], scales, { axis, block_size: 0, output_dtype: '' });
+  builder.node('DequantizeLinear', [stored, scales], name, { axis: kAxis, block_size: BLOCK_SIZE, output_dtype: '' });
+  return true;
+}
+
 /** Rewrites one weight as int8 + scale + Cast + Mul; false when it cannot be quantised. */
 function storeAsInt8(builder: DequantizeBuilder, candidate: Candidate, axis: number): boolean {
   if (candidate.value.size < MIN_INT8_ELEMENTS) return false;
+  if (storeAsInt8Blocks(builder, candidate, axis)) return true;
   // With fewer than a handful of weights per channel the float32 scales would cost more than int8 saves.
   if (candidate.value.size < MIN_PER_CHANNEL * candidate.value.dims[axis]!) return false;
   const result = quantizePerChannel(candidate.value, axis);

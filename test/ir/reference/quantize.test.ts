@@ -78,6 +78,22 @@ describe('DequantizeLinear', () => {
     expect(half.type).toBe('float16');
     expect(float16ToFloat32((half.data as Uint16Array)[0]!)).toBe(2.5);
   });
+
+  it('dequantizes per block (opset 21 block_size; a last block shorter than the others) with output_dtype float32', () => {
+    // x [2, 5] in blocks of 2 along axis 1: scale [2, 3]; row 1 uses a zero point per block.
+    const x = new Tensor('int8', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [2, 5]);
+    const scale = new Tensor('float16', Uint16Array.from([1, 0.5, 0.25, 2, 4, 8], float32ToFloat16), [2, 3]);
+    const zeroPoint = new Tensor('int8', [0, 0, 0, 1, 1, 0], [2, 3]);
+    const y = run('DequantizeLinear', [x, scale, zeroPoint], { axis: 1, block_size: 2, output_dtype: 'float32' });
+    expect(y.type).toBe('float32');
+    expect(values(y)).toEqual([1, 2, 1.5, 2, 1.25, 10, 12, 28, 32, 80]);
+    expect(() => infer('DequantizeLinear', [{ type: 'int8', dims: [2, 5] }, { type: 'float32', dims: [2, 2] }], { axis: 1, block_size: 2, output_dtype: '' }))
+      .toThrow(/blocked scale dim 1 is 2, expected 3/);
+    expect(() => infer('DequantizeLinear', [{ type: 'int8', dims: [2, 5] }, { type: 'float32', dims: [3] }], { axis: 1, block_size: 2, output_dtype: '' }))
+      .toThrow(/must have x's rank 2/);
+    expect(() => infer('DequantizeLinear', [{ type: 'int8', dims: [2] }, { type: 'float32', dims: [] }], { axis: 0, block_size: 0, output_dtype: 'int8' }))
+      .toThrow(/output_dtype must be float32 or float16/);
+  });
 });
 
 const NODE_TESTS = '/usr/share/libonnx-testdata/data/node';
