@@ -80,7 +80,7 @@ describe('unsupported ops', () => {
       outputs: [{ name: 'z', type: 'float32' }],
       nodes: [
         { op: 'LSTM', inputs: ['x'], outputs: ['a'], name: 'lstm_1' },
-        { op: 'NonMaxSuppression', inputs: ['a'], outputs: ['b'], name: 'nms' },
+        { op: 'RoiAlign', inputs: ['a'], outputs: ['b'], name: 'roi' },
         { op: 'LSTM', inputs: ['b'], outputs: ['c'], name: 'lstm_2' },
         { op: 'FusedConv', inputs: ['c'], outputs: ['z'], name: 'ms', domain: 'com.microsoft' },
       ],
@@ -88,7 +88,7 @@ describe('unsupported ops', () => {
     const error = await expectCode(() => importModel(model), 'UNSUPPORTED_OP');
     expect(error.message).toMatch(/3 unsupported op type/);
     expect(error.message).toMatch(/LSTM \(lstm_1, lstm_2\)/);
-    expect(error.message).toMatch(/NonMaxSuppression \(nms\)/);
+    expect(error.message).toMatch(/RoiAlign \(roi\)/);
     expect(error.message).toMatch(/com\.microsoft\.FusedConv \(ms\)/);
   });
   it('rejects opsets newer than 18', async () => {
