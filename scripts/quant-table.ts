@@ -3,7 +3,7 @@
  * float32 .wlm, worst-case cosine similarity of the outputs against float32 over the evaluation images, and top-1
  * agreement, for fp16 / int8-weights / int8 on the reference and wasm backends.
  *
- *   npx tsx scripts/quant-table.ts [--method minmax|percentile|mse]
+ *   npx tsx --import ./scripts/wgsl-as-text.mjs scripts/quant-table.ts [--method minmax|percentile|mse|kl|auto] [--adaptive-rounding]
  *
  * Calibration (int8) uses 4 images, evaluation 4 others, from ../shared/models/images, pre-processed as MODELS.md
  * says for this model: bilinear resize to 224×224, (pixel − 127.5) / 127.5, NHWC. test/convert/quantize-mobilenet
@@ -71,7 +71,7 @@ function cosine(a: Float32Array, b: Float32Array): number {
 
 const argmax = (values: Float32Array) => values.reduce((best, v, i) => (v > values[best]! ? i : best), 0);
 
-export async function measure(method: CalibrationMethod = 'mse'): Promise<{ fp32Bytes: number; rows: Row[]; top1: number[] }> {
+export async function measure(method: CalibrationMethod = 'mse', adaptiveRounding = false): Promise<{ fp32Bytes: number; rows: Row[]; top1: number[] }> {
   const source = new Uint8Array(readFileSync(MODEL));
   const fp32 = await convert(source);
   const evaluation = EVALUATION_IMAGES.map(image);
@@ -80,7 +80,7 @@ export async function measure(method: CalibrationMethod = 'mse'): Promise<{ fp32
   const want = await outputs(fp32, 'reference', evaluation);
   const rows: Row[] = [];
   for (const mode of MODES) {
-    const bytes = await convert(source, { quantize: mode, calibration, calibrationMethod: method });
+    const bytes = await convert(source, { quantize: mode, calibration, calibrationMethod: method, adaptiveRounding });
     const row: Row = { mode, bytes: bytes.length, sizeRatio: bytes.length / fp32.length, backends: {} as Row['backends'] };
     for (const backend of BACKENDS) {
       const got = await outputs(bytes, backend, evaluation);
@@ -118,8 +118,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   }
   const flag = process.argv.indexOf('--method');
   const method = (flag > 0 ? process.argv[flag + 1] : 'mse') as CalibrationMethod;
-  const result = await measure(method);
-  console.log(`mobilenet-v1-0.25-224-float.tflite; int8 calibrated on ${CALIBRATION_IMAGES.join(', ')} (${method});`);
+  const adaptiveRounding = process.argv.includes('--adaptive-rounding');
+  const result = await measure(method, adaptiveRounding);
+  console.log(`mobilenet-v1-0.25-224-float.tflite; int8 calibrated on ${CALIBRATION_IMAGES.join(', ')} (${method}${adaptiveRounding ? ', adaptive rounding' : ''});`);
   console.log(`evaluated on ${EVALUATION_IMAGES.join(', ')} (float32 top-1: ${result.top1.join(', ')})\n`);
   console.log(formatTable(result));
 }

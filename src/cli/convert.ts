@@ -15,7 +15,7 @@ import { printedHelp, readModelFile, sourceOptions } from './model-files.js';
 
 const HELP = `usage: weblite convert <model.onnx | model.tflite | deploy.prototxt> [-o model.wlm] [--weights model.caffemodel]
          [--fp16 | --int8-weights | --int8 --calibration DIR [--mean M] [--std S] [--size N|WxH] [--layout nhwc|nchw]
-         [--calibration-method minmax|percentile|mse] [--percentile P] [--no-bias-correction] [--adaptive-rounding]] [--no-optimize]
+         [--calibration-method minmax|percentile|mse|kl|auto] [--percentile P] [--no-bias-correction] [--adaptive-rounding]] [--no-optimize]
 
 Converts an ONNX model (opsets 7–18; external data is read from files next to the model), a TFLite model (float,
 uint8 or int8) or a Caffe model (deploy.prototxt + .caffemodel) to weblite's .wlm format: constant folding, dead-node and Identity/Dropout removal,
@@ -37,7 +37,8 @@ options:
   --std <s|r,g,b>       images: divides after the mean (default: model metadata, else 127.5)
   --size <N|WxH>        images: resize to this (default: the input's H and W)
   --layout <nhwc|nchw>  images: tensor layout (default: from the input's dims)
-  --calibration-method  minmax (default), percentile or mse: how activation ranges are chosen
+  --calibration-method  minmax (default), percentile, mse, kl (TensorRT entropy) or auto (per tensor, the one
+                        with the least error at the ops reading it): how activation ranges are chosen
   --percentile <p>      with percentile: the share of values kept in range (default 99.999)
   --no-bias-correction  keep biases as rounded (default: match each layer's mean output to the float model)
   --adaptive-rounding   round weights to minimise each layer's output error on the calibration data

@@ -13,6 +13,7 @@ import { readWlm } from '../../src/ir/wlm/read.js';
 import { writeWlm } from '../../src/ir/wlm/write.js';
 import { InferenceSession } from '../../src/index.js';
 import { runPipeline } from '../../src/passes/pipeline.js';
+import { runObserved } from '../../src/passes/quantize/calibrate.js';
 import { applyQuantization } from '../../src/passes/quantize/index.js';
 import { compareLayers } from '../../src/passes/quantize/layer-report.js';
 import { Histogram, activationParams } from '../../src/passes/quantize/ranges.js';
@@ -195,10 +196,39 @@ describe('quantize int8 (static, QDQ form)', () => {
     expect(activationParams({ min: -1, max: 3 })).toEqual({ scale: Math.fround(4 / 255), zeroPoint: -64 });
     expect(activationParams({ min: 0, max: 0 })).toEqual({ scale: 1, zeroPoint: 0 });
 
-    for (const method of ['percentile', 'mse'] as const) {
+    // The KL range also clips the sparse exponential tail, but keeps a uniform bulk whole.
+    expect(exponential.kl().max).toBeLessThan(0.95 * tail[0]!);
+    const uniform = new Histogram({ min: 0, max: 1 });
+    uniform.add(new Tensor('float32', values.map((v) => Math.min(v, 1)), [values.length]));
+    expect(uniform.kl().max).toBeGreaterThan(0.98);
+
+    for (const method of ['percentile', 'mse', 'kl', 'auto'] as const) {
       const { graph } = quantized({ method });
       expect(graph.metadata.properties.quantization_calibration).toMatch(method);
     }
+  });
+
+  it("'auto' ranges score every estimator's range at the readers' outputs and keep the best", () => {
+    // The choice is local (each group at its readers, the others float), so the end-to-end error is not a minimum;
+    // it must not be worse than the worst single estimator's.
+    const float = importModel(net());
+    const error = (method: 'minmax' | 'percentile' | 'mse' | 'kl' | 'auto') => {
+      const graph = applyQuantization(cloneGraph(float), 'int8', { calibration, method, biasCorrection: false });
+      let total = 0;
+      for (const feeds of calibration) {
+        const want = runObserved(float, feeds, { keep: new Set(float.outputs) });
+        const got = runObserved(graph, feeds, { keep: new Set(graph.outputs) });
+        for (const name of float.outputs) {
+          const [a, b] = [want.get(name)!.data as Float32Array, got.get(name)!.data as Float32Array];
+          a.forEach((value, i) => (total += (value - b[i]!) ** 2));
+        }
+      }
+      return total;
+    };
+    const auto = error('auto');
+    const single = (['minmax', 'percentile', 'mse', 'kl'] as const).map(error);
+    console.log(`output squared error: auto ${auto.toExponential(3)}, minmax/percentile/mse/kl ${single.map((e) => e.toExponential(3)).join(' ')}`);
+    expect(auto).toBeLessThanOrEqual(Math.max(...single));
   });
 
   it('adaptive rounding lowers the output error of a product on its calibration inputs', async () => {
@@ -254,6 +284,6 @@ describe('quantize int8 (static, QDQ form)', () => {
     await fails({ calibration: [{}] }, 'BAD_INPUT', /lacks input 'x'/);
     await fails({ calibration: [{ x: new Tensor('int32', new Int32Array(512), [1, 8, 8, 8]) }] }, 'BAD_INPUT', /must be float32/);
     await fails({ calibration: [{ x: randomTensor([1, 8, 4, 16]) }] }, 'BAD_INPUT', /must have dims \[1, 8, 8, 8\]/);
-    await fails({ calibration, calibrationMethod: 'kl' }, 'BAD_ARGUMENT', /unknown calibration method 'kl'/);
+    await fails({ calibration, calibrationMethod: 'entropy' }, 'BAD_ARGUMENT', /unknown calibration method 'entropy'/);
   });
 });

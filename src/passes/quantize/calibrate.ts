@@ -10,7 +10,7 @@ import { opTable } from '../../ir/ops.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { ChannelMeans, preactivation } from './bias-correction.js';
 import type { QdqPlan } from './qdq-plan.js';
-import { InputMoments } from './weight-rounding.js';
+import { selectRanges } from './select-ranges.js';
 import { type ActivationParams, type CalibrationMethod, Histogram, MinMax, type Range, activationParams, union } from './ranges.js';
 
 /** One calibration sample: a value for every (non-constant) graph input, by input name. */
@@ -106,8 +106,6 @@ export interface Calibration {
   params: Map<string, ActivationParams>;
   /** Per output channel, the float graph's mean pre-activation output of each product with a bias slot, by node name. */
   preactivationMeans: Map<string, Float64Array>;
-  /** Second moments of each product's input, for data-aware weight rounding, by node name. */
-  inputMoments: Map<string, InputMoments>;
 }
 
 export interface CalibrateOptions {
@@ -116,8 +114,6 @@ export interface CalibrateOptions {
   percentile: number;
   /** Measure the pre-activation means bias correction needs. */
   biasCorrection: boolean;
-  /** Measure the input moments data-aware weight rounding needs. */
-  adaptiveRounding: boolean;
   /** Called after each calibration run with the fraction done (0–1). */
   onProgress?: (fraction: number) => void;
 }
@@ -130,20 +126,12 @@ export function calibrate(graph: Graph, plan: QdqPlan, samples: CalibrationSampl
   const minMax = new Map(plan.activations.map((name) => [name, new MinMax()]));
   const corrected = new Set(options.biasCorrection ? plan.products.filter((site) => site.biasIndex !== undefined).map((site) => site.node) : []);
   const means = new Map<string, ChannelMeans>();
-  const rounded = new Set(options.adaptiveRounding ? plan.products.map((site) => site.node) : []);
-  const moments = new Map<string, InputMoments>();
-  const unsupported = new Set<string>();
   const watched = new Set(plan.activations);
   samples.forEach((sample, index) => {
     runObserved(graph, sample, {
       watched,
       observe: (name, value) => minMax.get(name)!.add(value),
       onNode: (node, inputs, outputs) => {
-        if (rounded.has(node) && !unsupported.has(node.name)) {
-          let moment = moments.get(node.name);
-          if (!moment) moments.set(node.name, (moment = new InputMoments()));
-          if (!moment.add(node, inputs[0]!, inputs[1]!.dims)) unsupported.add(node.name);
-        }
         if (!corrected.has(node)) return;
         let mean = means.get(node.name);
         if (!mean) means.set(node.name, (mean = new ChannelMeans()));
@@ -153,24 +141,28 @@ export function calibrate(graph: Graph, plan: QdqPlan, samples: CalibrationSampl
     report(index + 1);
   });
 
-  let ranges = new Map([...minMax].map(([name, observed]) => [name, observed.range]));
+  // Each estimator's range per tensor, then per parameter group (the union over its tensors).
+  const estimators: ((name: string) => Range)[] = [(name) => minMax.get(name)!.range];
   if (options.method !== 'minmax') {
-    const histograms = new Map(plan.activations.map((name) => [name, new Histogram(ranges.get(name)!)]));
+    const histograms = new Map(plan.activations.map((name) => [name, new Histogram(minMax.get(name)!.range)]));
     samples.forEach((sample, index) => {
       runObserved(graph, sample, { watched, observe: (name, value) => histograms.get(name)!.add(value) });
       report(samples.length + index + 1);
     });
-    const estimate = (histogram: Histogram) => (options.method === 'mse' ? histogram.mse() : histogram.percentile(options.percentile));
-    ranges = new Map([...histograms].map(([name, histogram]) => [name, estimate(histogram)]));
+    const percentile = (name: string) => histograms.get(name)!.percentile(options.percentile);
+    const mse = (name: string) => histograms.get(name)!.mse();
+    const kl = (name: string) => histograms.get(name)!.kl();
+    estimators.splice(0, 1, ...{ percentile: [percentile], mse: [mse], kl: [kl], auto: [estimators[0]!, percentile, mse, kl] }[options.method]);
   }
-
-  const groupRanges = new Map<string, Range>();
-  for (const [name, range] of ranges) {
+  const candidates = new Map<string, Range[]>();
+  for (const name of plan.activations) {
     const group = plan.group.get(name)!;
-    const seen = groupRanges.get(group);
-    groupRanges.set(group, seen ? union(seen, range) : range);
+    const ranges = estimators.map((estimate) => estimate(name));
+    const seen = candidates.get(group);
+    candidates.set(group, seen ? seen.map((range, i) => union(range, ranges[i]!)) : ranges);
   }
+  const chosen = estimators.length > 1 ? selectRanges(graph, plan, samples, candidates) : undefined;
+  const groupRanges = new Map([...candidates].map(([group, ranges]) => [group, ranges[chosen?.get(group) ?? 0]!]));
   const params = new Map([...groupRanges].map(([group, range]) => [group, activationParams(range)]));
-  for (const name of unsupported) moments.delete(name);
-  return { params, preactivationMeans: new Map([...means].map(([name, mean]) => [name, mean.value])), inputMoments: moments };
+  return { params, preactivationMeans: new Map([...means].map(([name, mean]) => [name, mean.value])) };
 }

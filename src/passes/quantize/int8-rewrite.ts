@@ -19,12 +19,19 @@ import { BIAS_LIMIT, type BiasSite } from './bias-correction.js';
 import type { Calibration } from './calibrate.js';
 import { quantizePerChannel } from './int8-weights.js';
 import type { ProductSite, QdqPlan } from './qdq-plan.js';
+import type { ReconstructSite } from './reconstruct.js';
 import { activationParams } from './ranges.js';
-import { type InputMoments, roundAdaptively } from './weight-rounding.js';
 
-/** Rewrites `graph` in QDQ form; returns the int32 biases for bias correction. */
-export function rewriteQdq(graph: Graph, plan: QdqPlan, calibration: Calibration, options: { biasCorrection: boolean }): BiasSite[] {
+/** What the rewrite quantized: the int32 biases (for bias correction) and every product with its input scale. */
+export interface Rewritten {
+  biases: BiasSite[];
+  products: ReconstructSite[];
+}
+
+/** Rewrites `graph` in QDQ form. */
+export function rewriteQdq(graph: Graph, plan: QdqPlan, calibration: Calibration, options: { biasCorrection: boolean }): Rewritten {
   const biases: BiasSite[] = [];
+  const products: ReconstructSite[] = [];
   const nodeNames = new Set(graph.nodes.map((node) => node.name));
   const nodes: Node[] = [];
   const add = (op: OpType, inputs: string[], output: string, attrs: Node['attrs'] = {}) => {
@@ -114,9 +121,9 @@ export function rewriteQdq(graph: Graph, plan: QdqPlan, calibration: Calibration
     node.inputs = node.inputs.map((name) => renamedInputs.get(name) ?? name);
     if (site && activations.has(x)) {
       const xScale = paramsOf(x).scale;
-      const moments = calibration.inputMoments.get(node.name);
-      const bias = quantizeProduct(graph, site, xScale, moments, options.biasCorrection, { add, constant, zeros, dequantized });
-      if (bias) biases.push(bias);
+      const result = quantizeProduct(graph, site, xScale, options.biasCorrection, { add, constant, zeros, dequantized });
+      if (result) products.push({ site, xScale, bias: result.bias });
+      if (result?.bias) biases.push(result.bias);
     }
     for (const index of operands.get(node) ?? []) {
       const name = node.inputs[index]!;
@@ -142,7 +149,7 @@ export function rewriteQdq(graph: Graph, plan: QdqPlan, calibration: Calibration
     });
   }
   graph.nodes = nodes;
-  return biases;
+  return { biases, products };
 }
 
 interface Emit {
@@ -156,7 +163,9 @@ interface Emit {
  * Per-channel int8 weight and int32 bias for one product, as DequantizeLinear nodes before it; returns the bias for
  * bias correction to adjust.
  */
-function quantizeProduct(graph: Graph, site: ProductSite, xScale: number, moments: InputMoments | undefined, correct: boolean, emit: Emit): BiasSite | undefined {
+function quantizeProduct(
+  graph: Graph, site: ProductSite, xScale: number, correct: boolean, emit: Emit,
+): { bias?: BiasSite } | undefined {
   const { node, weightAxis } = site;
   const weightName = node.inputs[1]!;
   const weight = graph.constant(weightName) as Tensor<'float32'>;
@@ -173,7 +182,6 @@ function quantizeProduct(graph: Graph, site: ProductSite, xScale: number, moment
   // An all-zero channel: its weights are exact zeros whatever the scale; 1 keeps every scale positive.
   const scales = Float32Array.from(result.scales.data, (s) => (s > 0 ? s : 1));
   const quantized = result.quantized;
-  if (moments) roundAdaptively(weight.data, quantized.data, scales, moments, weightRows(node, weight.dims, weightAxis));
   const weightInputs = [
     emit.constant(`${weightName}_quantized`, quantized),
     emit.constant(`${weightName}_scale`, new Tensor('float32', scales, [channels])),
@@ -182,10 +190,10 @@ function quantizeProduct(graph: Graph, site: ProductSite, xScale: number, moment
   const weightTarget = emit.dequantized(weightName, weight.dims);
   emit.add('DequantizeLinear', weightInputs, weightTarget, { axis: weightAxis });
   node.inputs[1] = weightTarget;
-  if (!biasUsable) return undefined;
+  if (!biasUsable) return {};
 
   // Without a bias, bias correction needs one to write to; without correction, a missing bias stays missing.
-  if (!bias && !correct) return undefined;
+  if (!bias && !correct) return {};
   const biasScales = scales.map((s) => Math.fround(xScale * s));
   const biasQuantized = Int32Array.from({ length: channels }, (_, c) => clamp(roundHalfToEven((bias?.[c] ?? 0) / biasScales[c]!), -BIAS_LIMIT, BIAS_LIMIT));
   const name = biasName || graph.uniqueName(`${node.name}_bias`);
@@ -199,20 +207,7 @@ function quantizeProduct(graph: Graph, site: ProductSite, xScale: number, moment
   emit.add('DequantizeLinear', biasInputs, biasTarget, { axis: 0 });
   while (node.inputs.length <= site.biasIndex!) node.inputs.push('');
   node.inputs[site.biasIndex!] = biasTarget;
-  return { node, biasIndex: site.biasIndex!, quantized: stored, scales: biasScales };
-}
-
-/** Each output channel's weights in input order, with the group whose inputs it reads. */
-function* weightRows(node: Node, dims: readonly number[], axis: number): Generator<{ channel: number; group: number; indices: Int32Array }> {
-  const channels = dims[axis]!;
-  const length = dims.reduce((a, b) => a * b, 1) / channels;
-  const groups = node.op === 'Conv' || node.op === 'FusedConv' ? Number(node.attrs.group ?? 1) : 1;
-  // Conv weights [O, I/g, k…] and transposed Gemm weights [N, K] hold rows contiguously; [K, N] ones by column.
-  const contiguous = axis === 0;
-  for (let channel = 0; channel < channels; channel++) {
-    const indices = Int32Array.from({ length }, (_, i) => (contiguous ? channel * length + i : i * channels + channel));
-    yield { channel, group: Math.floor(channel / (channels / groups)), indices };
-  }
+  return { bias: { node, biasIndex: site.biasIndex!, quantized: stored, scales: biasScales } };
 }
 
 function rangeOf(data: Float32Array): { min: number; max: number } {
