@@ -1,19 +1,9 @@
 // Runs ONNX's node conformance tests on the webgpu backend (Node + Dawn; SwiftShader where there is no GPU) and
 // prints the per-op table. The backend is registered here for the run, since src/runtime/select.ts does not list it.
 // Usage: npx tsx scripts/conformance-webgpu.ts [--filter <regex>] [--failures-only]
-// Node cannot import `.wgsl?raw` (a Vite convention) by itself: a small load hook serves those files as text.
+// Node cannot import `.wgsl?raw` (a Vite convention) by itself: scripts/wgsl-as-text.mjs serves those files as text.
+import './wgsl-as-text.mjs';
 import { existsSync } from 'node:fs';
-import { register } from 'node:module';
-
-const WGSL_AS_TEXT = `
-import { readFile } from 'node:fs/promises';
-export async function load(url, context, next) {
-  if (!/\\.wgsl(\\?raw)?$/.test(url)) return next(url, context);
-  const file = new URL(url);
-  file.search = '';
-  return { format: 'module', shortCircuit: true, source: 'export default ' + JSON.stringify(await readFile(file, 'utf8')) };
-}`;
-register(`data:text/javascript,${encodeURIComponent(WGSL_AS_TEXT)}`, import.meta.url);
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;

@@ -3,7 +3,7 @@
  * float32 .wlm, worst-case cosine similarity of the outputs against float32 over the evaluation images, and top-1
  * agreement, for fp16 / int8-weights / int8 on the reference and wasm backends.
  *
- *   npx tsx --import ./scripts/wgsl-as-text.mjs scripts/quant-table.ts [--method minmax|percentile|mse|kl|auto] [--adaptive-rounding]
+ *   npx tsx scripts/quant-table.ts [--method minmax|percentile|mse|kl|auto] [--adaptive-rounding]
  *
  * Calibration (int8) uses 4 images, evaluation 4 others, from ../shared/models/images, pre-processed as MODELS.md
  * says for this model: bilinear resize to 224×224, (pixel − 127.5) / 127.5, NHWC. test/convert/quantize-mobilenet

@@ -1,5 +1,7 @@
-// Node cannot import `.wgsl?raw` (a Vite convention) by itself: `node --import ./scripts/wgsl-as-text.mjs` (or
-// `npx tsx --import …`) serves those files as text, for scripts that load the whole engine (scripts/quant-table.ts).
+// Node cannot import `.wgsl?raw` (a Vite convention) by itself: importing this module first (or `node --import
+// ./scripts/wgsl-as-text.mjs`, `npx tsx --import …`) serves those files as text, for scripts that compile WebGPU
+// models in Node (scripts/conformance-webgpu.ts). Plain use of weblite needs no hook: the WGSL sources load only
+// when a webgpu model is compiled.
 import { register } from 'node:module';
 const WGSL_AS_TEXT = `
 import { readFile } from 'node:fs/promises';

@@ -1,6 +1,6 @@
 /**
  * Issue #4's quantization table on the real float MobileNet (TFLite v1 0.25, 224), measured by
- * scripts/quant-table.ts (`npx tsx --import ./scripts/wgsl-as-text.mjs scripts/quant-table.ts` prints it): 4
+ * scripts/quant-table.ts (`npx tsx scripts/quant-table.ts` prints it): 4
  * calibration images, 4 other evaluation images, outputs (softmax) on the reference and wasm backends against float32 on the reference backend.
  *
  * Targets (size vs float32 / worst output cosine): fp16 0.55 / 0.999, int8-weights 0.30 / 0.99, int8 0.30 / 0.98,
