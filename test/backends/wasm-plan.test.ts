@@ -203,3 +203,54 @@ describe('wasm lowerings for ConvTranspose, InstanceNormalization, reductions an
     });
   }
 });
+
+describe('wasm data movement on the backend memory (index maps from the reference; Gather rows)', () => {
+  const i64 = (values: number[]) => new Tensor('int64', BigInt64Array.from(values.map(BigInt)), [values.length]);
+  const kernelOf = (session: InferenceSession, op: string) => session.placement.filter((p) => p.op === op).map((p) => `${p.backend}:${p.kernel}`);
+
+  it('Slice (negative step), Split, Pad (reflect and constant), Tile, Expand, DepthToSpace, constant-index Gather', async () => {
+    const session = await expectSameAsReference(
+      {
+        opset: 13,
+        inputs: [f('x', [2, 4, 5, 3])],
+        outputs: [f('s', []), f('a', []), f('b', []), f('p', []), f('q', []), f('t', []), f('e', []), f('d', []), f('g', [])],
+        initializers: {
+          starts: i64([4, 1]), ends: i64([0, 3]), axes: i64([2, 1]), steps: i64([-2, 1]),
+          split: i64([1, 3]), pads: i64([0, 1, 2, 0, 0, 2, 1, 0]), value: new Tensor('float32', [7.5], []),
+          reps: i64([1, 2, 1, 2]), shape: i64([2, 1, 1, 1, 1]), idx: i64([3, 0, 3]),
+        },
+        nodes: [
+          { op: 'Slice', inputs: ['x', 'starts', 'ends', 'axes', 'steps'], outputs: ['s'] },
+          { op: 'Split', inputs: ['x', 'split'], outputs: ['a', 'b'], attrs: { axis: 1 } },
+          { op: 'Pad', inputs: ['x', 'pads'], outputs: ['p'], attrs: { mode: 'reflect' } },
+          { op: 'Pad', inputs: ['x', 'pads', 'value'], outputs: ['q'] },
+          { op: 'Tile', inputs: ['x', 'reps'], outputs: ['t'] },
+          { op: 'Expand', inputs: ['x', 'shape'], outputs: ['e'] },
+          { op: 'DepthToSpace', inputs: ['x'], outputs: ['d'], attrs: { blocksize: 2, mode: 'CRD' } },
+          { op: 'Gather', inputs: ['x', 'idx'], outputs: ['g'], attrs: { axis: 2 } },
+        ],
+      },
+      { x: randomTensor([2, 4, 5, 3], 41) },
+    );
+    for (const op of ['Slice', 'Split', 'Pad', 'Tile', 'Expand', 'DepthToSpace', 'Gather']) {
+      expect(kernelOf(session, op).every((k) => k === 'wasm:ts/index-map-x32'), `${op}: ${kernelOf(session, op).join(', ')}`).toBe(true);
+    }
+  });
+
+  it('Gather of rows by indices given at run time (an embedding table), with negative indices and a range error', async () => {
+    const model = buildModel({
+      opset: 13,
+      inputs: [{ name: 'ids', type: 'int64', dims: [1, 4] }],
+      outputs: [f('y', [])],
+      initializers: { table: randomTensor([10, 6], 42) },
+      nodes: [{ op: 'Gather', inputs: ['table', 'ids'], outputs: ['y'] }],
+    });
+    const wasm = await InferenceSession.create(model, { backend: 'wasm' });
+    expect(kernelOf(wasm, 'Gather')).toEqual(['wasm:ts/gather-rows-x32']);
+    const reference = await InferenceSession.create(model, { backend: 'reference' });
+    const ids = new Tensor('int64', BigInt64Array.from([3n, -1n, 0n, 9n]), [1, 4]);
+    expect(Array.from((await wasm.run({ ids })).y!.data as Float32Array)).toEqual(Array.from((await reference.run({ ids })).y!.data as Float32Array));
+    await expect(wasm.run({ ids: new Tensor('int64', BigInt64Array.from([10n, 0n, 0n, 0n]), [1, 4]) })).rejects.toThrow(/out of range/);
+  });
+});
+

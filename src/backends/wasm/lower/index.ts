@@ -4,6 +4,7 @@ import { convLowering } from './conv.js';
 import { binaryLowering, unaryLowering } from './elementwise.js';
 import { gemmLowering, matmulLowering, pointwiseConvLowering } from './gemm.js';
 import { concatLowering, reshapeLowering } from './movement.js';
+import { gatherRowsLowering, indexMapLowering } from './index-map.js';
 import { convTransposeLowering, instanceNormLowering, reduceLowering, resizeLowering } from './more.js';
 import { globalPoolLowering, poolLowering } from './pool.js';
 import { qs8BinaryLowering, qs8ConvLowering, qs8GemmLowering, qs8PoolLowering, quantizeLowering, transposeX8Lowering } from './qs8.js';
@@ -34,4 +35,6 @@ export const LOWERINGS: readonly Lowering[] = [
   unaryLowering,
   concatLowering,
   reshapeLowering,
+  indexMapLowering,
+  gatherRowsLowering,
 ];
