@@ -136,6 +136,8 @@ export class InferenceSession {
     const loaded = performance.now();
     const compiled = await backend.compile(graph, { threads: options.threads, gpuDevice: options.gpuDevice, precision: options.precision });
     const session = new InferenceSession(graph, compiled, backend.name, options.precision === 'fp16' ? `${reason}; precision fp16 (shader-f16)` : reason, options);
+    // A webgpu session that may fall back keeps its bytes: the wasm backend prepares its own graph (integer kernels).
+    if (options.fallback === 'wasm' && backend.name === 'webgpu') session.source = { bytes, name };
     session.createTimings = { fetch: fetched - started, backend: chosen - fetched, load: loaded - chosen, ...compiled.createTimings, total: performance.now() - started };
     return session;
   }
@@ -169,10 +171,17 @@ export class InferenceSession {
     return Object.fromEntries(wanted.map((name) => [name, results.get(name)!]));
   }
 
-  /** `fallback: 'wasm'`: the webgpu model is dropped and the same graph compiled on wasm, once. */
+  /** The model's bytes, kept only by webgpu sessions with `fallback: 'wasm'`. */
+  private source: { bytes: Uint8Array; name: string } | undefined;
+
+  /**
+   * `fallback: 'wasm'`: the webgpu model is dropped and the model compiled on wasm, once — from its bytes, so the
+   * wasm backend prepares the graph its own way (quantized islands on the int8 kernels); same inputs and outputs.
+   */
   private async fallBackToWasm(lost: WebliteError): Promise<void> {
     const { backend, reason } = await selectBackend('wasm');
-    const compiled = await backend.compile(this.graph, { threads: this.options.threads });
+    const graph = this.source ? await loadGraph(this.source.bytes, this.source.name, this.options, backend) : this.graph;
+    const compiled = await backend.compile(graph, { threads: this.options.threads });
     this.compiled?.release();
     this.compiled = compiled;
     this.backendName = backend.name;

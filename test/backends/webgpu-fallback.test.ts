@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { InferenceSession, type Tensor } from '../../src/index.js';
 import { buildModel, randomTensor } from '../helpers/onnx-builder.js';
 import { f32, skipWithoutGpu } from '../kernels-wgsl/harness.js';
+import { modelsPresent, readModel, toWlm } from '../helpers/tflite-models.js';
+import { Tensor as WebliteTensor } from '../../src/index.js';
 
 const model = buildModel({
   inputs: [f32('x', [1, 3, 8, 8])],
@@ -75,4 +77,21 @@ describe("fallback: 'wasm' after a lost device", () => {
     await session.release();
     await expect(InferenceSession.create(model, { fallback: 'cpu' as 'wasm' })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringMatching(/fallback must be 'wasm' or 'none'/) });
   });
+
+  it.skipIf(!modelsPresent)('a quantized model falls back onto the wasm int8 kernels (prepared from the bytes, not the webgpu graph)', async (context) => {
+    if (skipWithoutGpu(context)) return;
+    const file = 'mobilenet-v1-0.25-224-quant.tflite';
+    const wlm = toWlm(readModel(file), file);
+    const session = await InferenceSession.create(wlm, { backend: 'webgpu', fallback: 'wasm' });
+    const input = session.inputs[0]!;
+    const feeds = { [input.name]: new WebliteTensor('uint8', new Uint8Array(224 * 224 * 3).fill(100), [1, 224, 224, 3]) };
+    await lose(session);
+    const got = Object.values(await session.run(feeds))[0]!;
+    expect(session.backend).toBe('wasm');
+    expect(session.placement.filter((p) => p.kernel.startsWith('qs8-')).length).toBeGreaterThan(20);
+    const direct = await InferenceSession.create(wlm, { backend: 'wasm' });
+    expect(Array.from(got.data as Uint8Array)).toEqual(Array.from(Object.values(await direct.run(feeds))[0]!.data as Uint8Array));
+    await Promise.all([session.release(), direct.release()]);
+  }, 300_000);
 });
+
