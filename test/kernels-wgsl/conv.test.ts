@@ -2,9 +2,9 @@
  * conv/f32-conv2d-igemm-minmax-4x4-tiled.wgsl and conv/f32-dwconv2d-minmax-direct.wgsl through the Conv/FusedConv
  * lowering, against the reference: odd sizes around the 32-channel/32-pixel tile, strides, dilations, asymmetric
  * and automatic pads, groups, depthwise with a channel multiplier, 1×1 (pointwise), 1-D, and the fused epilogue
- * (bias, residual Z, activation) as the fusion passes produce it.
+ * (bias, residual Z, activation) as the fusion passes produce it; conv/f32-conv3d-minmax-direct.wgsl for 3-D ones.
  */
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AttrInput } from '../helpers/onnx-builder.js';
 import { randomTensor } from '../helpers/onnx-builder.js';
 import { expectMatchesReference, f32, skipWithoutGpu } from './harness.js';
@@ -28,6 +28,9 @@ const CASES: ConvCase[] = [
   { name: 'depthwise 3×3 stride 2', x: [1, 10, 9, 9], w: [10, 1, 3, 3], bias: true, attrs: { group: 10, pads: [1, 1, 1, 1], strides: [2, 2] } },
   { name: 'depthwise 5×5 dilated, multiplier 2', x: [2, 3, 11, 12], w: [6, 1, 5, 5], attrs: { group: 3, pads: [2, 4, 2, 4], dilations: [1, 2] } },
   { name: '1-D conv (3-D tensors)', x: [2, 4, 17], w: [5, 4, 3], bias: true, attrs: { pads: [1, 2], strides: [2] } },
+  { name: '3-D 3×3×3 pad 1, 3→5 channels, batch 2', x: [2, 3, 5, 6, 7], w: [5, 3, 3, 3, 3], bias: true, attrs: { pads: [1, 1, 1, 1, 1, 1] } },
+  { name: '3-D grouped, strides, dilations, asymmetric pads', x: [1, 4, 7, 6, 9], w: [6, 2, 2, 3, 2], attrs: { group: 2, strides: [2, 1, 2], dilations: [2, 1, 3], pads: [0, 1, 1, 1, 0, 2] } },
+  { name: '3-D SAME_UPPER depthwise', x: [1, 3, 4, 5, 6], w: [3, 1, 3, 2, 3], bias: true, attrs: { group: 3, auto_pad: 'SAME_UPPER', strides: [1, 2, 2] } },
   { name: 'large K: 64 channels 3×3 (k = 576) on 33 pixels', x: [1, 64, 3, 11], w: [40, 64, 3, 3], bias: true, attrs: { pads: [1, 1, 1, 1] } },
 ];
 
@@ -87,6 +90,26 @@ describe('webgpu FusedConv epilogues', () => {
       });
     }
   }
+
+  it('3-D Conv + bias + residual Add + Relu', async (context) => {
+    if (skipWithoutGpu(context)) return;
+    const model = await expectMatchesReference(
+      {
+        inputs: [f32('x', [1, 2, 4, 5, 3]), f32('z', [1, 3, 4, 5, 3])],
+        outputs: [f32('y')],
+        initializers: { w: randomTensor([3, 2, 3, 3, 3], 6), b: randomTensor([3], 7) },
+        nodes: [
+          { op: 'Conv', inputs: ['x', 'w', 'b'], outputs: ['c'], attrs: { pads: [1, 1, 1, 1, 1, 1] } },
+          { op: 'Add', inputs: ['c', 'z'], outputs: ['s'] },
+          { op: 'Relu', inputs: ['s'], outputs: ['y'] },
+        ],
+      },
+      { x: randomTensor([1, 2, 4, 5, 3], 8), z: randomTensor([1, 3, 4, 5, 3], 9) },
+      { tolerance: 1e-5 },
+    );
+    expect(model.placement.map((p) => p.kernel)).toEqual(['conv/f32-conv3d-minmax-direct.wgsl']);
+    model.release();
+  });
 
   it('Conv + Sigmoid·x (SiLU) and Clip(0, 6)', async (context) => {
     if (skipWithoutGpu(context)) return;

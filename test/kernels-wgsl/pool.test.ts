@@ -1,7 +1,7 @@
 /**
- * pool/f32-pool2d-direct.wgsl (MaxPool/AveragePool) and pool/f32-global-pool-workgroup.wgsl against the reference:
- * pads, strides, dilations, ceil_mode (windows past the end padding), count_include_pad, 1-D, planes larger and
- * smaller than the 64-invocation workgroup.
+ * pool/f32-pool3d-direct.wgsl (MaxPool/AveragePool) and pool/f32-global-pool-workgroup.wgsl against the reference:
+ * pads, strides, dilations, ceil_mode (windows past the end padding), count_include_pad, 1-D, 3-D, planes larger
+ * and smaller than the 64-invocation workgroup.
  */
 import { describe, it } from 'vitest';
 import type { AttrInput } from '../helpers/onnx-builder.js';
@@ -26,6 +26,9 @@ describe('webgpu pooling', () => {
   it('AveragePool excluding pads, asymmetric', pool('AveragePool', [1, 4, 9, 7], { kernel_shape: [3, 2], pads: [1, 0, 2, 1] }));
   it('AveragePool count_include_pad with ceil_mode', pool('AveragePool', [1, 3, 8, 8], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: 1, ceil_mode: 1 }));
   it('AveragePool SAME_UPPER', pool('AveragePool', [1, 2, 6, 7], { kernel_shape: [3, 3], strides: [2, 2], auto_pad: 'SAME_UPPER' }));
+  it('MaxPool 3-D 2×3×2, strides, pads, dilation', pool('MaxPool', [1, 2, 5, 7, 6], { kernel_shape: [2, 3, 2], strides: [1, 2, 2], pads: [1, 1, 0, 0, 1, 1], dilations: [2, 1, 1] }));
+  it('AveragePool 3-D ceil_mode, excluding pads', pool('AveragePool', [2, 3, 5, 6, 7], { kernel_shape: [3, 2, 3], strides: [2, 2, 2], pads: [1, 0, 1, 1, 1, 0], ceil_mode: 1 }));
+  it('AveragePool 3-D count_include_pad', pool('AveragePool', [1, 2, 4, 5, 3], { kernel_shape: [2, 2, 2], pads: [1, 1, 1, 0, 1, 1], count_include_pad: 1 }));
   it('GlobalAveragePool, planes of 130 elements', pool('GlobalAveragePool', [2, 5, 10, 13], {}));
   it('GlobalAveragePool, planes of 3 elements', pool('GlobalAveragePool', [1, 7, 3], {}));
   it('GlobalMaxPool 3-D spatial', pool('GlobalMaxPool', [1, 4, 3, 5, 7], {}));

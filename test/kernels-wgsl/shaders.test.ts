@@ -109,7 +109,7 @@ describe('kernel files', () => {
     expect(f16Kernels.sort()).toEqual([
       'conv/f32-conv2d-igemm-minmax-4x4-tiled.wgsl', 'conv/f32-dwconv2d-minmax-direct.wgsl', 'elementwise/f32-binary-broadcast.wgsl',
       'elementwise/f32-f16-convert.wgsl', 'elementwise/f32-unary.wgsl', 'gemm/f32-gemm-minmax-4x4-tiled.wgsl',
-      'pool/f32-global-pool-workgroup.wgsl', 'pool/f32-pool2d-direct.wgsl',
+      'pool/f32-global-pool-workgroup.wgsl', 'pool/f32-pool3d-direct.wgsl',
     ]);
     for (const file of f16Kernels) {
       const flags = flagsOf(file).filter((flag) => flag !== 'F16');

@@ -22,6 +22,7 @@ import math from '../../../kernels-wgsl/common/math.wgsl?raw';
 import precision from '../../../kernels-wgsl/common/precision.wgsl?raw';
 import workgroupReduce from '../../../kernels-wgsl/common/workgroup-reduce.wgsl?raw';
 import conv2dIgemm from '../../../kernels-wgsl/conv/f32-conv2d-igemm-minmax-4x4-tiled.wgsl?raw';
+import conv3d from '../../../kernels-wgsl/conv/f32-conv3d-minmax-direct.wgsl?raw';
 import convTranspose from '../../../kernels-wgsl/conv/f32-conv-transpose-minmax-direct.wgsl?raw';
 import dwconv2d from '../../../kernels-wgsl/conv/f32-dwconv2d-minmax-direct.wgsl?raw';
 import binary from '../../../kernels-wgsl/elementwise/f32-binary-broadcast.wgsl?raw';
@@ -43,7 +44,7 @@ import layernorm from '../../../kernels-wgsl/normalization/f32-layernorm-workgro
 import lrn from '../../../kernels-wgsl/normalization/f32-lrn-direct.wgsl?raw';
 import softmax from '../../../kernels-wgsl/normalization/f32-softmax-workgroup.wgsl?raw';
 import globalPool from '../../../kernels-wgsl/pool/f32-global-pool-workgroup.wgsl?raw';
-import pool2d from '../../../kernels-wgsl/pool/f32-pool2d-direct.wgsl?raw';
+import pool3d from '../../../kernels-wgsl/pool/f32-pool3d-direct.wgsl?raw';
 import argExtreme from '../../../kernels-wgsl/reduce/f32-argextreme-workgroup.wgsl?raw';
 import dequantize from '../../../kernels-wgsl/quantize/f32-dequantize-linear.wgsl?raw';
 import quantize from '../../../kernels-wgsl/quantize/f32-quantize-linear.wgsl?raw';
@@ -59,6 +60,7 @@ export const WGSL_SOURCES: Readonly<Record<string, string>> = {
   'common/precision.wgsl': precision,
   'common/workgroup-reduce.wgsl': workgroupReduce,
   'conv/f32-conv2d-igemm-minmax-4x4-tiled.wgsl': conv2dIgemm,
+  'conv/f32-conv3d-minmax-direct.wgsl': conv3d,
   'conv/f32-conv-transpose-minmax-direct.wgsl': convTranspose,
   'conv/f32-dwconv2d-minmax-direct.wgsl': dwconv2d,
   'elementwise/f32-binary-broadcast.wgsl': binary,
@@ -80,7 +82,7 @@ export const WGSL_SOURCES: Readonly<Record<string, string>> = {
   'normalization/f32-lrn-direct.wgsl': lrn,
   'normalization/f32-softmax-workgroup.wgsl': softmax,
   'pool/f32-global-pool-workgroup.wgsl': globalPool,
-  'pool/f32-pool2d-direct.wgsl': pool2d,
+  'pool/f32-pool3d-direct.wgsl': pool3d,
   'quantize/f32-dequantize-linear.wgsl': dequantize,
   'quantize/f32-quantize-linear.wgsl': quantize,
   'reduce/f32-argextreme-workgroup.wgsl': argExtreme,

@@ -2,15 +2,62 @@
  * Conv/FusedConv (1-D and 2-D, grouped, with bias, residual Z and activation): depthwise convolutions on
  * kernels-wgsl/conv/f32-dwconv2d-minmax-direct.wgsl, all others as an implicit GEMM on
  * kernels-wgsl/conv/f32-conv2d-igemm-minmax-4x4-tiled.wgsl (1×1 stride-1 unpadded ones read X directly).
+ * 3-D convolutions (any group count) on kernels-wgsl/conv/f32-conv3d-minmax-direct.wgsl.
  * NCHW in and out; weights bound as given (OIHW rows are the GEMM's A rows).
  */
 import type { Graph, Node } from '../../../ir/graph.js';
 import { type Lowering, isGpuFloat, nodeActivationConstants, staticDims } from '../lowering.js';
 import { Uniforms, linearGrid } from '../uniforms.js';
-import { window2d } from '../../../ir/window.js';
+import { window2d, window3d } from '../../../ir/window.js';
+import { sizeOf } from '../../../ir/tensor.js';
 
 export const IGEMM_KERNEL = 'conv/f32-conv2d-igemm-minmax-4x4-tiled.wgsl';
 export const DWCONV_KERNEL = 'conv/f32-dwconv2d-minmax-direct.wgsl';
+export const CONV3D_KERNEL = 'conv/f32-conv3d-minmax-direct.wgsl';
+
+/** A 3-D Conv/FusedConv the direct kernel takes: float32 operands, consistent shapes, a known activation. */
+function parts3d(node: Node, graph: Graph) {
+  if (node.op !== 'Conv' && node.op !== 'FusedConv') return undefined;
+  const [x, w, b, z] = node.inputs;
+  const y = node.outputs[0]!;
+  if (!isGpuFloat(graph, x) || !isGpuFloat(graph, w) || !isGpuFloat(graph, y)) return undefined;
+  if ((b && !isGpuFloat(graph, b)) || (z && !isGpuFloat(graph, z))) return undefined;
+  const xDims = staticDims(graph, x!)!;
+  const wDims = staticDims(graph, w!)!;
+  const yDims = staticDims(graph, y)!;
+  if (xDims.length !== 5 || wDims.length !== 5) return undefined;
+  const window = window3d(node, xDims, wDims.slice(2));
+  if (!window) return undefined;
+  const groups = (node.attrs.group as number | undefined) ?? 1;
+  const outChannels = wDims[0]!;
+  const inPerGroup = wDims[1]!;
+  if (window.channels !== inPerGroup * groups || outChannels % groups !== 0) return undefined;
+  if (yDims.join() !== [window.batch, outChannels, ...window.out].join()) return undefined;
+  if (b && staticDims(graph, b)!.join() !== String(outChannels)) return undefined;
+  if (z && staticDims(graph, z)!.join() !== yDims.join()) return undefined;
+  const activation = nodeActivationConstants(node);
+  if (!activation) return undefined;
+  return { x: x!, w: w!, b: b || undefined, z: z || undefined, window, groups, outChannels, inPerGroup, activation };
+}
+
+export const conv3dLowering: Lowering = {
+  name: 'conv3d',
+  supports: (node, graph) => parts3d(node, graph) !== undefined,
+  build(node, ctx) {
+    const p = parts3d(node, ctx.graph)!;
+    const w = p.window;
+    const size = w.batch * p.outChannels * sizeOf(w.out);
+    const uniforms = new Uniforms()
+      .u32(size, p.outChannels, p.inPerGroup, p.outChannels / p.groups)
+      .vec4u(w.out).vec4u(w.in).vec4u(w.kernel).vec4u(w.strides).vec4u(w.dilations).vec4u(w.padsBegin);
+    const flags = [...(p.b ? ['HAS_BIAS'] : []), ...(p.z ? ['HAS_RESIDUAL'] : [])];
+    return {
+      kind: 'gpu',
+      kernel: CONV3D_KERNEL,
+      dispatches: [{ shader: { file: CONV3D_KERNEL, flags, constants: p.activation }, uniforms, bindings: [p.x, p.w, p.b, p.z, node.outputs[0]!], grid: linearGrid(size) }],
+    };
+  },
+};
 
 function parts(node: Node, graph: Graph) {
   if (node.op !== 'Conv' && node.op !== 'FusedConv') return undefined;

@@ -3,7 +3,7 @@ import type { Lowering } from '../lowering.js';
 import { argExtremeLowering } from './argextreme.js';
 import { castLowering } from './cast.js';
 import { compareLowering } from './compare.js';
-import { convLowering } from './conv.js';
+import { conv3dLowering, convLowering } from './conv.js';
 import { convTransposeLowering } from './conv-transpose.js';
 import { binaryLowering, unaryLowering } from './elementwise.js';
 import { gatherLowering } from './gather.js';
@@ -20,6 +20,7 @@ import { whereLowering } from './where.js';
 
 export const LOWERINGS: readonly Lowering[] = [
   convLowering,
+  conv3dLowering,
   convTransposeLowering,
   gemmLowering,
   poolLowering,

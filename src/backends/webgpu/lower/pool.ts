@@ -1,15 +1,15 @@
 /**
- * Pooling: MaxPool (without its Indices output) and AveragePool over 1-D/2-D windows on
- * kernels-wgsl/pool/f32-pool2d-direct.wgsl; GlobalAveragePool/GlobalMaxPool on
+ * Pooling: MaxPool (without its Indices output) and AveragePool over 1-D/2-D/3-D windows (lifted to 3-D) on
+ * kernels-wgsl/pool/f32-pool3d-direct.wgsl; GlobalAveragePool/GlobalMaxPool on
  * kernels-wgsl/pool/f32-global-pool-workgroup.wgsl (one workgroup per plane).
  */
 import type { Graph, Node } from '../../../ir/graph.js';
 import { sizeOf } from '../../../ir/tensor.js';
 import { type Lowering, isGpuFloat, staticDims } from '../lowering.js';
 import { Uniforms, linearGrid } from '../uniforms.js';
-import { window2d } from '../../../ir/window.js';
+import { window3d } from '../../../ir/window.js';
 
-export const POOL_KERNEL = 'pool/f32-pool2d-direct.wgsl';
+export const POOL_KERNEL = 'pool/f32-pool3d-direct.wgsl';
 export const GLOBAL_POOL_KERNEL = 'pool/f32-global-pool-workgroup.wgsl';
 
 function poolWindow(node: Node, graph: Graph) {
@@ -18,8 +18,8 @@ function poolWindow(node: Node, graph: Graph) {
   const [x] = node.inputs;
   const y = node.outputs[0]!;
   if (!isGpuFloat(graph, x) || !isGpuFloat(graph, y)) return undefined;
-  const window = window2d(node, staticDims(graph, x!)!, (node.attrs.kernel_shape as number[] | undefined) ?? []);
-  if (!window || window.batch * window.channels * window.outH * window.outW !== sizeOf(staticDims(graph, y)!)) return undefined;
+  const window = window3d(node, staticDims(graph, x!)!, (node.attrs.kernel_shape as number[] | undefined) ?? []);
+  if (!window || window.batch * window.channels * sizeOf(window.out) !== sizeOf(staticDims(graph, y)!)) return undefined;
   return window;
 }
 
@@ -28,12 +28,10 @@ export const poolLowering: Lowering = {
   supports: (node, graph) => poolWindow(node, graph) !== undefined,
   build(node, ctx) {
     const w = poolWindow(node, ctx.graph)!;
-    const size = w.batch * w.channels * w.outH * w.outW;
+    const size = w.batch * w.channels * sizeOf(w.out);
     const uniforms = new Uniforms()
-      .u32(size, w.outH, w.outW, w.inH)
-      .u32(w.inW, w.kernelH, w.kernelW, w.strideH)
-      .u32(w.strideW, w.dilationH, w.dilationW, w.padTop)
-      .u32(w.padLeft, w.padBottom, w.padRight, 0);
+      .u32(size, 0, 0, 0)
+      .vec4u(w.out).vec4u(w.in).vec4u(w.kernel).vec4u(w.strides).vec4u(w.dilations).vec4u(w.padsBegin).vec4u(w.padsEnd);
     const constants = { IS_MAX: node.op === 'MaxPool', COUNT_INCLUDE_PAD: node.attrs.count_include_pad === 1 };
     return {
       kind: 'gpu',
