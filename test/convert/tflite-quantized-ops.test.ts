@@ -5,9 +5,12 @@
 import { describe, it } from 'vitest';
 import { OPTIONS, type ModelSpec } from '../helpers/tflite-builder.js';
 import { checkModel, feed, i32, oneOp, quantized } from '../helpers/tflite-check.js';
+import { Tensor } from '../../src/ir/tensor.js';
 import { checkWith, int32s } from './tflite-op-helpers.js';
 
 const int8 = (shape: number[], scale = 0.05, zeroPoint = -3) => quantized('int8', shape, scale, zeroPoint);
+/** Every int8 value, in order, repeated to fill `shape`. */
+const everyInt8 = (shape: number[]) => new Tensor('int8', Int8Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => (i % 256) - 128), shape);
 
 describe('quantized TFLite operators vs the TFLite interpreter', () => {
   it('int8 HARD_SWISH, within one step', async () => {
@@ -36,5 +39,16 @@ describe('quantized TFLite operators vs the TFLite interpreter', () => {
     await checkWith(update, [feed(int8([1, 6, 4]), 5), feed(int8([1, 2, 4]), 6), int32s([0, 3, 0])]);
     const gather = oneOp('GATHER', [int8([2, 4, 5]), i32([2, 3])], int8([2, 3, 5]), { type: OPTIONS.Gather, fields: [{ id: 0, int32: 1 }, { id: 1, int32: 1 }] });
     await checkWith(gather, [feed(int8([2, 4, 5]), 7), int32s([2, 0, 1, 1, 3, 0], [2, 3])]);
+  });
+
+  // Regression (movenet int8): ties must round half up as TFLite's integer kernels do, not to even or by float error.
+  it('int8 SUB of a constant and 2× RESIZE_BILINEAR at exact ties, exactly', async () => {
+    // x/127.5 − 1 on a 2/255 grid: every result lies halfway between two output steps.
+    const normalise = oneOp('SUB', [quantized('int8', [1, 16, 16, 1], 2 / 255, -128), quantized('int8', [], 1 / 255, -128, [127])], quantized('int8', [1, 16, 16, 1], 2 / 255, -1));
+    await checkWith(normalise, [everyInt8([1, 16, 16, 1])]);
+    for (const halfPixel of [true, false]) {
+      const resize = oneOp('RESIZE_BILINEAR', [int8([1, 4, 4, 16], 0.1, 5), i32([2], [8, 8])], int8([1, 8, 8, 16], 0.1, 5), { type: OPTIONS.ResizeBilinear, fields: [{ id: 3, bool: halfPixel }] });
+      await checkWith(resize, [everyInt8([1, 4, 4, 16])]);
+    }
   });
 });

@@ -118,3 +118,51 @@ export function replaceTransposeConvBias(bytes: Uint8Array): Uint8Array {
   builder.finish(builder.endObject(), 'TFL3');
   return builder.asUint8Array().slice();
 }
+
+/**
+ * The same model with `tensors` (indices into the first subgraph) appended to its outputs, so that the interpreter
+ * — and weblite, importing the same file — hand back intermediate values for layer-by-layer comparison. Operators,
+ * tensors and buffers are the old objects; only the Model and SubGraph tables and the output list are new.
+ */
+export function exposeTensors(bytes: Uint8Array, tensors: readonly number[]): Uint8Array {
+  const model = readTfliteModel(bytes, 'expose.tflite');
+  const reader = new FlatBufferReader(bytes, 'expose.tflite');
+  const root = reader.root('Model');
+  const F = Fields.Model;
+  const S = Fields.SubGraph;
+  const subgraph = root.tables(F.subgraphs, 'subgraphs')[0]!;
+  const builder = new flatbuffers.Builder(bytes.length + 4096);
+  const length = Math.ceil(bytes.length / 16) * 16;
+  builder.prep(16, 0);
+  for (let i = length - 1; i >= 0; i--) builder.addInt8(i < bytes.length ? bytes[i]! : 0);
+  const old = (position: number) => length - position;
+  const vector = (values: readonly number[], offsets: boolean) => {
+    builder.startVector(4, values.length, 4);
+    for (let i = values.length - 1; i >= 0; i--) offsets ? builder.addOffset(values[i]!) : builder.addInt32(values[i]!);
+    return builder.endVector();
+  };
+  const tensorVector = vector(subgraph.tables(S.tensors, 'tensors').map((t) => old(t.position)), true);
+  const inputVector = vector(model.inputs, false);
+  const outputVector = vector([...model.outputs, ...tensors.filter((t) => !model.outputs.includes(t))], false);
+  const operatorVector = vector(subgraph.tables(S.operators, 'operators').map((t) => old(t.position)), true);
+  builder.startObject(5);
+  builder.addFieldOffset(S.tensors, tensorVector, 0);
+  builder.addFieldOffset(S.inputs, inputVector, 0);
+  builder.addFieldOffset(S.outputs, outputVector, 0);
+  builder.addFieldOffset(S.operators, operatorVector, 0);
+  const newSubgraph = builder.endObject();
+  const codeVector = vector(root.tables(F.operator_codes, 'operator_codes').map((t) => old(t.position)), true);
+  const subgraphVector = vector([newSubgraph], true);
+  const description = builder.createString(model.description);
+  const bufferVector = vector(root.tables(F.buffers, 'buffers').map((t) => old(t.position)), true);
+  const metadataVector = vector(root.tables(F.metadata, 'metadata').map((t) => old(t.position)), true);
+  builder.startObject(7);
+  builder.addFieldInt32(F.version, 3, 0);
+  builder.addFieldOffset(F.operator_codes, codeVector, 0);
+  builder.addFieldOffset(F.subgraphs, subgraphVector, 0);
+  builder.addFieldOffset(F.description, description, 0);
+  builder.addFieldOffset(F.buffers, bufferVector, 0);
+  builder.addFieldOffset(F.metadata, metadataVector, 0);
+  builder.finish(builder.endObject(), 'TFL3');
+  return builder.asUint8Array().slice();
+}

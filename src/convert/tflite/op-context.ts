@@ -133,6 +133,41 @@ export class OpContext {
     this.converter.define(index, result, form);
   }
 
+  /**
+   * Per-tensor quantization of input i (activation or constant), or undefined: what TFLite's integer kernel reads.
+   */
+  inputQuantization(i: number): TfliteQuantization | undefined {
+    const tensor = this.converter.tensor(this.input(i));
+    const q = tensor.quantization;
+    return q && q.scale.length === 1 && (storedType(tensor, this.converter.fileName) === 'int8' || storedType(tensor, this.converter.fileName) === 'uint8') ? q : undefined;
+  }
+
+  /**
+   * Input i, read as IR tensor `name`, in the integer domain of TFLite's kernels: (q − zero point) · multiplier with
+   * q its stored integer (recovered exactly: `name` lies on the input's grid).
+   */
+  integerDomain(i: number, name: string, multiplier: number): string {
+    const quantization = this.inputQuantization(i)!;
+    const type = storedType(this.converter.tensor(this.input(i)), this.converter.fileName);
+    const stored = this.converter.quantizeLinear(name, quantization, type, `${this.nodeName}/input${i}_stored`);
+    return this.converter.dequantizeLinear(stored, { scale: [multiplier], zeroPoint: [...quantization.zeroPoint], axis: 0 }, type, `${this.nodeName}/input${i}_integer`);
+  }
+
+  /**
+   * Output j from `name`, a value in output units ((y − zero point), not yet rounded): rounded half up, as TFLite's
+   * integer kernels round ((acc + 2^(shift−1)) >> shift in XNNPACK), saturated, then recorded dequantized. Exact ties
+   * are common where scales are powers of two apart ((x − 127.5) / 127.5 normalisation, 2× bilinear resize), and
+   * the float composition with QuantizeLinear would break them to even or by float error instead.
+   */
+  finishRoundedHalfUp(j: number, name: string, form: Form): void {
+    const index = this.output(j);
+    const quantization = this.converter.quantization(index)!;
+    const type = storedType(this.converter.tensor(index), this.converter.fileName);
+    const rounded = this.node1('Floor', [this.node1('Add', [name, this.scalar(0.5)], {}, 'half')], {}, 'round_half_up');
+    const stored = this.converter.quantizeLinear(rounded, { scale: [1], zeroPoint: [...quantization.zeroPoint], axis: 0 }, type, `${this.nodeName}/quantize`);
+    this.converter.define(index, this.converter.dequantizeLinear(stored, quantization, type, `${this.nodeName}/dequantize`), form);
+  }
+
   /** Output j in native form when `form` is neither native nor NCHW (e.g. after a reduction in NCHW). */
   finishAnyForm(j: number, name: string, form: Form, options: FinishOptions = {}): void {
     if (isRegisteredForm(form)) return this.finish(j, name, form, options);

@@ -25,6 +25,22 @@ function binary(op: OpType, options: { activation?: boolean; attrs?: Attrs } = {
   };
 }
 
+/**
+ * SUB: on quantized tensors as TFLite's integer kernel computes it — (a − a_zp)·(a_scale/y_scale) −
+ * (b − b_zp)·(b_scale/y_scale), rounded half up onto the output grid (see OpContext.finishRoundedHalfUp) — when
+ * there is no fused activation; otherwise (and for float tensors) the float composition.
+ */
+const quantizedSub: OpConverter = (ctx) => {
+  const output = ctx.converter.quantization(ctx.output(0));
+  const [a, b] = [ctx.inputQuantization(0), ctx.inputQuantization(1)];
+  const activation = ctx.options.int8(ARITHMETIC_ACTIVATION, 'fused_activation_function');
+  if (!output || output.scale.length !== 1 || !a || !b || activation !== 0) return binary('Sub', { activation: true })(ctx);
+  const { names, form } = broadcastInputs(ctx, [0, 1]);
+  const ratio = (scale: number) => Math.fround(scale / output.scale[0]!);
+  const difference = ctx.node1('Sub', [ctx.integerDomain(0, names[0]!, ratio(a.scale[0]!)), ctx.integerDomain(1, names[1]!, ratio(b.scale[0]!))]);
+  ctx.finishRoundedHalfUp(0, difference, form);
+};
+
 /** A comparison: bool output, never quantized. */
 function comparison(op: OpType, negate = false): OpConverter {
   return (ctx) => {
@@ -118,7 +134,7 @@ const gelu: OpConverter = (ctx) => {
 
 export const elementwiseConverters: Record<string, OpConverter> = {
   ADD: binary('Add', { activation: true }),
-  SUB: binary('Sub', { activation: true }),
+  SUB: quantizedSub,
   MUL: binary('Mul', { activation: true }),
   DIV: binary('Div', { activation: true }),
   POW: binary('Pow'),

@@ -10,7 +10,7 @@
  */
 import type { Attrs } from '../../../ir/graph.js';
 import { NCHW } from '../layout.js';
-import type { OpContext } from '../op-context.js';
+import { type OpContext, sameParameters } from '../op-context.js';
 import type { OpConverter } from './registry.js';
 
 const ResizeBilinearOptions = { new_height: 0, new_width: 1, align_corners: 2, half_pixel_centers: 3 };
@@ -24,12 +24,16 @@ function resize(ctx: OpContext, mode: 'linear' | 'nearest', coordinates: string,
   const size = ctx.ints(1, 'size');
   if (size.length !== 2 || size.some((s) => !Number.isInteger(s) || s < 1)) ctx.fail(`size must be two positive values, got [${size.join(', ')}]`);
   const sizes = ctx.int64s([dims[0]!, dims[3]!, size[0]!, size[1]!]);
-  const output = ctx.node1('Resize', [ctx.read(0, NCHW), '', '', sizes], {
-    mode,
-    coordinate_transformation_mode: coordinates,
-    nearest_mode: nearest,
-  });
-  ctx.finish(0, output, NCHW, { exactInput: mode === 'nearest' ? 0 : undefined });
+  const attrs = { mode, coordinate_transformation_mode: coordinates, nearest_mode: nearest };
+  const input = ctx.inputQuantization(0);
+  const output = ctx.converter.quantization(ctx.output(0));
+  if (mode === 'linear' && input && output && sameParameters(input, output)) {
+    // TFLite interpolates the stored integers and rounds half up (XNNPACK's (acc + 2^21) >> 22 on Q11 weights):
+    // 2× upsampling produces exact ties, which QuantizeLinear after a float resize would round to even.
+    const interpolated = ctx.node1('Resize', [ctx.integerDomain(0, ctx.read(0, NCHW), 1), '', '', sizes], attrs);
+    return ctx.finishRoundedHalfUp(0, interpolated, NCHW);
+  }
+  ctx.finish(0, ctx.node1('Resize', [ctx.read(0, NCHW), '', '', sizes], attrs), NCHW, { exactInput: mode === 'nearest' ? 0 : undefined });
 }
 
 const resizeBilinear: OpConverter = (ctx) => {
