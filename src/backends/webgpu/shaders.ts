@@ -30,6 +30,7 @@ import unary from '../../../kernels-wgsl/elementwise/f32-unary.wgsl?raw';
 import cast from '../../../kernels-wgsl/elementwise/x32-cast.wgsl?raw';
 import convertF16 from '../../../kernels-wgsl/elementwise/f32-f16-convert.wgsl?raw';
 import compare from '../../../kernels-wgsl/elementwise/x32-compare-broadcast.wgsl?raw';
+import predicate from '../../../kernels-wgsl/elementwise/x32-predicate.wgsl?raw';
 import where from '../../../kernels-wgsl/elementwise/x32-where-broadcast.wgsl?raw';
 import gemm from '../../../kernels-wgsl/gemm/f32-gemm-minmax-4x4-tiled.wgsl?raw';
 import gemmTile from '../../../kernels-wgsl/gemm/gemm-tile.wgsl?raw';
@@ -46,6 +47,7 @@ import softmax from '../../../kernels-wgsl/normalization/f32-softmax-workgroup.w
 import globalPool from '../../../kernels-wgsl/pool/f32-global-pool-workgroup.wgsl?raw';
 import pool3d from '../../../kernels-wgsl/pool/f32-pool3d-direct.wgsl?raw';
 import argExtreme from '../../../kernels-wgsl/reduce/f32-argextreme-workgroup.wgsl?raw';
+import hardmax from '../../../kernels-wgsl/reduce/f32-hardmax-direct.wgsl?raw';
 import dequantize from '../../../kernels-wgsl/quantize/f32-dequantize-linear.wgsl?raw';
 import quantize from '../../../kernels-wgsl/quantize/f32-quantize-linear.wgsl?raw';
 import reduce from '../../../kernels-wgsl/reduce/f32-reduce-workgroup.wgsl?raw';
@@ -68,6 +70,7 @@ export const WGSL_SOURCES: Readonly<Record<string, string>> = {
   'elementwise/f32-unary.wgsl': unary,
   'elementwise/x32-cast.wgsl': cast,
   'elementwise/x32-compare-broadcast.wgsl': compare,
+  'elementwise/x32-predicate.wgsl': predicate,
   'elementwise/x32-where-broadcast.wgsl': where,
   'gemm/f32-gemm-minmax-4x4-tiled.wgsl': gemm,
   'gemm/gemm-tile.wgsl': gemmTile,
@@ -86,6 +89,7 @@ export const WGSL_SOURCES: Readonly<Record<string, string>> = {
   'quantize/f32-dequantize-linear.wgsl': dequantize,
   'quantize/f32-quantize-linear.wgsl': quantize,
   'reduce/f32-argextreme-workgroup.wgsl': argExtreme,
+  'reduce/f32-hardmax-direct.wgsl': hardmax,
   'reduce/f32-reduce-workgroup.wgsl': reduce,
   'resize/f32-resize-2d-taps.wgsl': resize2d,
 };

@@ -12,6 +12,7 @@ import { aliasLowering, movementLowering } from './movement.js';
 import { instanceNormLowering, lrnLowering } from './instance-lrn.js';
 import { layerNormLowering, softmaxLowering } from './normalization.js';
 import { padLowering } from './pad.js';
+import { hardmaxLowering, predicateLowering } from './predicate.js';
 import { globalPoolLowering, poolLowering } from './pool.js';
 import { quantizeLowering } from './quantize.js';
 import { reduceLowering } from './reduce.js';
@@ -42,4 +43,6 @@ export const LOWERINGS: readonly Lowering[] = [
   argExtremeLowering,
   quantizeLowering,
   compareLowering,
+  predicateLowering,
+  hardmaxLowering,
 ];
