@@ -134,12 +134,23 @@ export class OpContext {
   }
 
   /**
-   * Per-tensor quantization of input i (activation or constant), or undefined: what TFLite's integer kernel reads.
+   * Per-tensor int8/uint8 quantization of input i (activation or constant), or undefined: what TFLite's integer
+   * kernel reads.
    */
   inputQuantization(i: number): TfliteQuantization | undefined {
-    const tensor = this.converter.tensor(this.input(i));
+    return this.byteQuantization(this.input(i));
+  }
+
+  /** Per-tensor int8/uint8 quantization of output j, or undefined. */
+  outputQuantization(j: number): TfliteQuantization | undefined {
+    return this.byteQuantization(this.output(j));
+  }
+
+  private byteQuantization(index: number): TfliteQuantization | undefined {
+    const tensor = this.converter.tensor(index);
+    const type = storedType(tensor, this.converter.fileName);
     const q = tensor.quantization;
-    return q && q.scale.length === 1 && (storedType(tensor, this.converter.fileName) === 'int8' || storedType(tensor, this.converter.fileName) === 'uint8') ? q : undefined;
+    return q && q.scale.length === 1 && (type === 'int8' || type === 'uint8') ? q : undefined;
   }
 
   /**
@@ -161,7 +172,7 @@ export class OpContext {
    */
   finishRoundedHalfUp(j: number, name: string, form: Form): void {
     const index = this.output(j);
-    const quantization = this.converter.quantization(index)!;
+    const quantization = this.outputQuantization(j)!;
     const type = storedType(this.converter.tensor(index), this.converter.fileName);
     const rounded = this.node1('Floor', [this.node1('Add', [name, this.scalar(0.5)], {}, 'half')], {}, 'round_half_up');
     const stored = this.converter.quantizeLinear(rounded, { scale: [1], zeroPoint: [...quantization.zeroPoint], axis: 0 }, type, `${this.nodeName}/quantize`);

@@ -31,10 +31,10 @@ function binary(op: OpType, options: { activation?: boolean; attrs?: Attrs } = {
  * there is no fused activation; otherwise (and for float tensors) the float composition.
  */
 const quantizedSub: OpConverter = (ctx) => {
-  const output = ctx.converter.quantization(ctx.output(0));
+  const output = ctx.outputQuantization(0);
   const [a, b] = [ctx.inputQuantization(0), ctx.inputQuantization(1)];
   const activation = ctx.options.int8(ARITHMETIC_ACTIVATION, 'fused_activation_function');
-  if (!output || output.scale.length !== 1 || !a || !b || activation !== 0) return binary('Sub', { activation: true })(ctx);
+  if (!output || !a || !b || activation !== 0) return binary('Sub', { activation: true })(ctx);
   const { names, form } = broadcastInputs(ctx, [0, 1]);
   const ratio = (scale: number) => Math.fround(scale / output.scale[0]!);
   const difference = ctx.node1('Sub', [ctx.integerDomain(0, names[0]!, ratio(a.scale[0]!)), ctx.integerDomain(1, names[1]!, ratio(b.scale[0]!))]);

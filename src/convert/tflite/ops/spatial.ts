@@ -26,7 +26,7 @@ function resize(ctx: OpContext, mode: 'linear' | 'nearest', coordinates: string,
   const sizes = ctx.int64s([dims[0]!, dims[3]!, size[0]!, size[1]!]);
   const attrs = { mode, coordinate_transformation_mode: coordinates, nearest_mode: nearest };
   const input = ctx.inputQuantization(0);
-  const output = ctx.converter.quantization(ctx.output(0));
+  const output = ctx.outputQuantization(0);
   if (mode === 'linear' && input && output && sameParameters(input, output)) {
     // TFLite interpolates the stored integers and rounds half up (XNNPACK's (acc + 2^21) >> 22 on Q11 weights):
     // 2× upsampling produces exact ties, which QuantizeLinear after a float resize would round to even.
