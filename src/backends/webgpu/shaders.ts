@@ -51,6 +51,7 @@ import hardmax from '../../../kernels-wgsl/reduce/f32-hardmax-direct.wgsl?raw';
 import dequantize from '../../../kernels-wgsl/quantize/f32-dequantize-linear.wgsl?raw';
 import quantize from '../../../kernels-wgsl/quantize/f32-quantize-linear.wgsl?raw';
 import reduce from '../../../kernels-wgsl/reduce/f32-reduce-workgroup.wgsl?raw';
+import topk from '../../../kernels-wgsl/reduce/x32-topk-rank.wgsl?raw';
 import resize2d from '../../../kernels-wgsl/resize/f32-resize-2d-taps.wgsl?raw';
 
 /** Every WGSL file, by its path under kernels-wgsl/. */
@@ -91,6 +92,7 @@ export const WGSL_SOURCES: Readonly<Record<string, string>> = {
   'reduce/f32-argextreme-workgroup.wgsl': argExtreme,
   'reduce/f32-hardmax-direct.wgsl': hardmax,
   'reduce/f32-reduce-workgroup.wgsl': reduce,
+  'reduce/x32-topk-rank.wgsl': topk,
   'resize/f32-resize-2d-taps.wgsl': resize2d,
 };
 

@@ -17,6 +17,7 @@ import { globalPoolLowering, poolLowering } from './pool.js';
 import { quantizeLowering } from './quantize.js';
 import { reduceLowering } from './reduce.js';
 import { resizeLowering } from './resize.js';
+import { topkLowering } from './topk.js';
 import { whereLowering } from './where.js';
 
 export const LOWERINGS: readonly Lowering[] = [
@@ -45,4 +46,5 @@ export const LOWERINGS: readonly Lowering[] = [
   compareLowering,
   predicateLowering,
   hardmaxLowering,
+  topkLowering,
 ];

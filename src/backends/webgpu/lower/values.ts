@@ -2,7 +2,7 @@
  * Which tensors a 32-bit kernel may bind (src/backends/webgpu/storage.ts): float32 as f32 words, int32/int16/
  * uint16/int8/uint8/bool as i32 words, and int64 as i32 only where its values provably fit in 32 bits:
  *   - a constant whose values all fit;
- *   - the result of ArgMax/ArgMin (an index along an axis), of Shape/Size of a tensor below 2^31 elements, or of a
+ *   - the result of ArgMax/ArgMin or TopK's indices (an index along an axis), of Shape/Size of a tensor below 2^31 elements, or of a
  *     Cast/CastLike from a type that is not 64-bit;
  *   - the result of a node that only moves or selects values (Reshape, Transpose, Gather's data, Where…) whose int64
  *     inputs fit.
@@ -34,6 +34,7 @@ export function int64Fits(graph: Graph, name: string, depth = 0): boolean {
   switch (producer.op) {
     case 'ArgMax':
     case 'ArgMin':
+    case 'TopK': // the int64 output is the indices
     case 'Shape':
     case 'Size':
       return true;
