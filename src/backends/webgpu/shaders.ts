@@ -39,6 +39,8 @@ import split4 from '../../../kernels-wgsl/movement/x32-split-4.wgsl?raw';
 import copyStrided from '../../../kernels-wgsl/movement/x32-copy-strided.wgsl?raw';
 import gatherElements from '../../../kernels-wgsl/movement/x32-gather-elements.wgsl?raw';
 import gather from '../../../kernels-wgsl/movement/x32-gather.wgsl?raw';
+import gatherND from '../../../kernels-wgsl/movement/x32-gather-nd.wgsl?raw';
+import scatter from '../../../kernels-wgsl/movement/x32-scatter-search.wgsl?raw';
 import pad from '../../../kernels-wgsl/movement/x32-pad.wgsl?raw';
 import instanceNorm from '../../../kernels-wgsl/normalization/f32-instancenorm-workgroup.wgsl?raw';
 import layernorm from '../../../kernels-wgsl/normalization/f32-layernorm-workgroup.wgsl?raw';
@@ -79,6 +81,8 @@ export const WGSL_SOURCES: Readonly<Record<string, string>> = {
   'movement/x32-copy-strided.wgsl': copyStrided,
   'movement/x32-gather-elements.wgsl': gatherElements,
   'movement/x32-gather.wgsl': gather,
+  'movement/x32-gather-nd.wgsl': gatherND,
+  'movement/x32-scatter-search.wgsl': scatter,
   'movement/x32-pad.wgsl': pad,
   'movement/x32-split-4.wgsl': split4,
   'normalization/f32-instancenorm-workgroup.wgsl': instanceNorm,

@@ -17,6 +17,7 @@ import { globalPoolLowering, poolLowering } from './pool.js';
 import { quantizeLowering } from './quantize.js';
 import { reduceLowering } from './reduce.js';
 import { resizeLowering } from './resize.js';
+import { gatherNDLowering, scatterLowering } from './scatter.js';
 import { topkLowering } from './topk.js';
 import { whereLowering } from './where.js';
 
@@ -47,4 +48,6 @@ export const LOWERINGS: readonly Lowering[] = [
   predicateLowering,
   hardmaxLowering,
   topkLowering,
+  gatherNDLowering,
+  scatterLowering,
 ];
