@@ -23,7 +23,7 @@ describe('webgpu plans', () => {
         initializers: { w: randomTensor([4, 3, 3, 3], 2) },
         nodes: [
           { op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], attrs: { pads: [1, 1, 1, 1] } },
-          { op: 'Hardmax', inputs: ['c'], outputs: ['h'], attrs: { axis: 1 } },
+          { op: 'Trilu', inputs: ['c'], outputs: ['h'] },
           { op: 'Add', inputs: ['h', 'c'], outputs: ['a'] },
           { op: 'Relu', inputs: ['a'], outputs: ['y'] },
         ],
@@ -31,11 +31,11 @@ describe('webgpu plans', () => {
       { x: randomTensor([2, 3, 5, 5], 3) },
       { tolerance: 1e-5, gpuNodes: 3 },
     );
-    expect(model.placement.find((p) => p.op === 'Hardmax')).toMatchObject({ backend: 'cpu', kernel: 'reference/Hardmax' });
+    expect(model.placement.find((p) => p.op === 'Trilu')).toMatchObject({ backend: 'cpu', kernel: 'reference/Trilu' });
     const run = model.stats.lastRun!;
     expect(run.cpuNodes).toBe(1);
-    expect(run.submits).toBe(2); // up to the Hardmax, then the rest
-    expect(run.readbacks).toBe(2); // the Conv output for Hardmax, then y (h is known on the CPU already)
+    expect(run.submits).toBe(2); // up to the Trilu, then the rest
+    expect(run.readbacks).toBe(2); // the Conv output for Trilu, then y (h is known on the CPU already)
     model.release();
   });
 
@@ -124,7 +124,7 @@ describe('webgpu plans', () => {
     const graph = importModel(buildModel({
       inputs: [f32('x', [3, 8])],
       outputs: [f32('y')],
-      nodes: [{ op: 'Softmax', inputs: ['x'], outputs: ['s'], attrs: { axis: -1 } }, { op: 'Hardmax', inputs: ['s'], outputs: ['y'], attrs: { axis: -1 } }],
+      nodes: [{ op: 'Softmax', inputs: ['x'], outputs: ['s'], attrs: { axis: -1 } }, { op: 'Trilu', inputs: ['s'], outputs: ['y'] }],
     }));
     const model = await compileGraph(graph);
     model.setProfiling(true);
@@ -132,7 +132,7 @@ describe('webgpu plans', () => {
     const profile = model.takeProfile();
     expect(profile.map((p) => [p.op, p.kernel, p.runs])).toEqual([
       ['Softmax', 'normalization/f32-softmax-workgroup.wgsl', 1],
-      ['Hardmax', 'reference/Hardmax', 1],
+      ['Trilu', 'reference/Trilu', 1],
     ]);
     expect(profile.every((p) => p.totalMs >= 0)).toBe(true);
     model.release();

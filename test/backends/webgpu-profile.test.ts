@@ -20,7 +20,7 @@ const model = buildModel({
     { op: 'GlobalAveragePool', inputs: ['r'], outputs: ['g'] },
     { op: 'Flatten', inputs: ['g'], outputs: ['f'] },
     { op: 'MatMul', inputs: ['f', 'wf'], outputs: ['m'] },
-    { op: 'Hardmax', inputs: ['m'], outputs: ['h'], attrs: { axis: -1 } },
+    { op: 'Trilu', inputs: ['m'], outputs: ['h'] },
     { op: 'Add', inputs: ['h', 'm'], outputs: ['y'] },
   ],
 });
@@ -68,8 +68,8 @@ describe('webgpu profiling', () => {
     const { profile, device } = await profiledRuns(2);
     expect(device.features.has('timestamp-query')).toBe(true);
     const byOp = Object.fromEntries(profile.map((e) => [e.op, e]));
-    expect(Object.keys(byOp).sort()).toEqual(['Add', 'Flatten', 'FusedConv', 'GlobalAveragePool', 'Hardmax', 'MatMul']);
-    expect(byOp.Hardmax).toMatchObject({ clock: 'cpu', kernel: 'reference/Hardmax', runs: 2 });
+    expect(Object.keys(byOp).sort()).toEqual(['Add', 'Flatten', 'FusedConv', 'GlobalAveragePool', 'MatMul', 'Trilu']);
+    expect(byOp.Trilu).toMatchObject({ clock: 'cpu', kernel: 'reference/Trilu', runs: 2 });
     for (const op of ['FusedConv', 'GlobalAveragePool', 'MatMul', 'Add']) {
       expect(byOp[op]).toMatchObject({ clock: 'gpu', runs: 2 });
       expect(byOp[op]!.totalMs, op).toBeGreaterThan(0);
