@@ -42,6 +42,7 @@ import gather from '../../../kernels-wgsl/movement/x32-gather.wgsl?raw';
 import gatherND from '../../../kernels-wgsl/movement/x32-gather-nd.wgsl?raw';
 import scatter from '../../../kernels-wgsl/movement/x32-scatter-search.wgsl?raw';
 import pad from '../../../kernels-wgsl/movement/x32-pad.wgsl?raw';
+import trilu from '../../../kernels-wgsl/movement/x32-trilu-direct.wgsl?raw';
 import instanceNorm from '../../../kernels-wgsl/normalization/f32-instancenorm-workgroup.wgsl?raw';
 import layernorm from '../../../kernels-wgsl/normalization/f32-layernorm-workgroup.wgsl?raw';
 import lrn from '../../../kernels-wgsl/normalization/f32-lrn-direct.wgsl?raw';
@@ -85,6 +86,7 @@ export const WGSL_SOURCES: Readonly<Record<string, string>> = {
   'movement/x32-scatter-search.wgsl': scatter,
   'movement/x32-pad.wgsl': pad,
   'movement/x32-split-4.wgsl': split4,
+  'movement/x32-trilu-direct.wgsl': trilu,
   'normalization/f32-instancenorm-workgroup.wgsl': instanceNorm,
   'normalization/f32-layernorm-workgroup.wgsl': layernorm,
   'normalization/f32-lrn-direct.wgsl': lrn,

@@ -19,6 +19,7 @@ import { reduceLowering } from './reduce.js';
 import { resizeLowering } from './resize.js';
 import { gatherNDLowering, scatterLowering } from './scatter.js';
 import { topkLowering } from './topk.js';
+import { triluLowering } from './trilu.js';
 import { whereLowering } from './where.js';
 
 export const LOWERINGS: readonly Lowering[] = [
@@ -50,4 +51,5 @@ export const LOWERINGS: readonly Lowering[] = [
   topkLowering,
   gatherNDLowering,
   scatterLowering,
+  triluLowering,
 ];

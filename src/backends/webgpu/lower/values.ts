@@ -17,7 +17,7 @@ const I32_MAX = 2 ** 31 - 1;
 /** Ops whose outputs hold only values taken from their data inputs (listed by input position). */
 const VALUE_MOVERS: Partial<Record<string, readonly number[]>> = {
   Reshape: [0], Flatten: [0], Squeeze: [0], Unsqueeze: [0], Identity: [0], Transpose: [0], Slice: [0], Expand: [0],
-  Tile: [0], Gather: [0], GatherElements: [0], Concat: [], Split: [0], Where: [1, 2], Pad: [0, 2], Max: [], Min: [],
+  Tile: [0], Gather: [0], GatherElements: [0], Concat: [], Split: [0], Where: [1, 2], Pad: [0, 2], Max: [], Min: [], Trilu: [0],
 };
 
 /** Whether the int64 tensor `name` provably holds only values in the i32 range. */
