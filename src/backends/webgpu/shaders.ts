@@ -50,6 +50,7 @@ import softmax from '../../../kernels-wgsl/normalization/f32-softmax-workgroup.w
 import globalPool from '../../../kernels-wgsl/pool/f32-global-pool-workgroup.wgsl?raw';
 import pool3d from '../../../kernels-wgsl/pool/f32-pool3d-direct.wgsl?raw';
 import argExtreme from '../../../kernels-wgsl/reduce/f32-argextreme-workgroup.wgsl?raw';
+import cumsum from '../../../kernels-wgsl/reduce/f32-cumsum-direct.wgsl?raw';
 import hardmax from '../../../kernels-wgsl/reduce/f32-hardmax-direct.wgsl?raw';
 import dequantize from '../../../kernels-wgsl/quantize/f32-dequantize-linear.wgsl?raw';
 import quantize from '../../../kernels-wgsl/quantize/f32-quantize-linear.wgsl?raw';
@@ -96,6 +97,7 @@ export const WGSL_SOURCES: Readonly<Record<string, string>> = {
   'quantize/f32-dequantize-linear.wgsl': dequantize,
   'quantize/f32-quantize-linear.wgsl': quantize,
   'reduce/f32-argextreme-workgroup.wgsl': argExtreme,
+  'reduce/f32-cumsum-direct.wgsl': cumsum,
   'reduce/f32-hardmax-direct.wgsl': hardmax,
   'reduce/f32-reduce-workgroup.wgsl': reduce,
   'reduce/x32-topk-rank.wgsl': topk,

@@ -17,7 +17,7 @@ const SHAPE_ARGUMENTS: Partial<Record<string, readonly number[]>> = {
   Reshape: [1], Expand: [1], Tile: [1], Slice: [1, 2, 3, 4], Squeeze: [1], Unsqueeze: [1], Split: [1], Resize: [3],
   ReduceL1: [1], ReduceL2: [1], ReduceLogSum: [1], ReduceLogSumExp: [1], ReduceMax: [1], ReduceMean: [1],
   ReduceMin: [1], ReduceProd: [1], ReduceSum: [1], ReduceSumSquare: [1], ConstantOfShape: [0], Pad: [1, 3], TopK: [1],
-  Trilu: [1],
+  Trilu: [1], CumSum: [1],
 };
 const MAX_SHAPE_INPUT_ELEMENTS = 64;
 

@@ -5,6 +5,7 @@ import { castLowering } from './cast.js';
 import { compareLowering } from './compare.js';
 import { conv3dLowering, convLowering } from './conv.js';
 import { convTransposeLowering } from './conv-transpose.js';
+import { cumsumLowering } from './cumsum.js';
 import { binaryLowering, unaryLowering } from './elementwise.js';
 import { gatherLowering } from './gather.js';
 import { gemmLowering } from './gemm.js';
@@ -52,4 +53,5 @@ export const LOWERINGS: readonly Lowering[] = [
   gatherNDLowering,
   scatterLowering,
   triluLowering,
+  cumsumLowering,
 ];
