@@ -27,6 +27,7 @@ import convTranspose from '../../../kernels-wgsl/conv/f32-conv-transpose-minmax-
 import dwconv2d from '../../../kernels-wgsl/conv/f32-dwconv2d-minmax-direct.wgsl?raw';
 import binary from '../../../kernels-wgsl/elementwise/f32-binary-broadcast.wgsl?raw';
 import unary from '../../../kernels-wgsl/elementwise/f32-unary.wgsl?raw';
+import integerBinary from '../../../kernels-wgsl/elementwise/i32-binary-broadcast.wgsl?raw';
 import cast from '../../../kernels-wgsl/elementwise/x32-cast.wgsl?raw';
 import convertF16 from '../../../kernels-wgsl/elementwise/f32-f16-convert.wgsl?raw';
 import compare from '../../../kernels-wgsl/elementwise/x32-compare-broadcast.wgsl?raw';
@@ -73,6 +74,7 @@ export const WGSL_SOURCES: Readonly<Record<string, string>> = {
   'elementwise/f32-binary-broadcast.wgsl': binary,
   'elementwise/f32-f16-convert.wgsl': convertF16,
   'elementwise/f32-unary.wgsl': unary,
+  'elementwise/i32-binary-broadcast.wgsl': integerBinary,
   'elementwise/x32-cast.wgsl': cast,
   'elementwise/x32-compare-broadcast.wgsl': compare,
   'elementwise/x32-predicate.wgsl': predicate,

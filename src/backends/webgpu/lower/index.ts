@@ -11,6 +11,7 @@ import { gatherLowering } from './gather.js';
 import { gemmLowering } from './gemm.js';
 import { aliasLowering, movementLowering } from './movement.js';
 import { instanceNormLowering, lrnLowering } from './instance-lrn.js';
+import { integerBinaryLowering } from './integer-binary.js';
 import { layerNormLowering, softmaxLowering } from './normalization.js';
 import { padLowering } from './pad.js';
 import { hardmaxLowering, predicateLowering } from './predicate.js';
@@ -33,6 +34,7 @@ export const LOWERINGS: readonly Lowering[] = [
   softmaxLowering,
   layerNormLowering,
   binaryLowering,
+  integerBinaryLowering,
   unaryLowering,
   aliasLowering,
   movementLowering,
