@@ -63,7 +63,7 @@ async function adapterHasF16(): Promise<boolean> {
 
 /**
  * A small MobileNet-like graph: conv + relu6, depthwise conv + residual, pooling, Flatten (an alias), Gemm, then a
- * Softmax (an f32 kernel) and a Trilu (CPU reference) — every kind of storage boundary the fp16 plan has.
+ * Softmax (an f32 kernel) and a Einsum (CPU reference) — every kind of storage boundary the fp16 plan has.
  */
 const mixed: ModelSpec = {
   inputs: [f32('x', [1, 4, 8, 8])],
@@ -82,7 +82,7 @@ const mixed: ModelSpec = {
     { op: 'Flatten', inputs: ['g'], outputs: ['f'] },
     { op: 'Gemm', inputs: ['f', 'fc', 'fb'], outputs: ['z'], attrs: { transB: 1 } },
     { op: 'Softmax', inputs: ['z'], outputs: ['y'], attrs: { axis: 1 } },
-    { op: 'Trilu', inputs: ['z'], outputs: ['h'] },
+    { op: 'Einsum', inputs: ['z'], outputs: ['h'], attrs: { equation: 'ij->ij' } },
   ],
 };
 
@@ -107,7 +107,7 @@ describe('fp16 without a GPU', () => {
     expect(plan.flag).toBe('F16');
     expect([...plan.f16Homes].sort()).toEqual(['c1', 'c2', 'g', 'p', 'r1', 's', 'z']);
     // x arrives in f32 and is converted before the first conv; z (f16, from the Gemm) is converted once, right
-    // after the Gemm, for the Softmax kernel and the Trilu on the CPU; nothing else changes storage.
+    // after the Gemm, for the Softmax kernel and the Einsum on the CPU; nothing else changes storage.
     const shadows = [...plan.shadows.values()].map((s) => `${s.root}@${s.stored} ${s.when} ${graph.nodes[s.op]!.op} until ${s.lastUse}`);
     expect(shadows.sort()).toEqual(['x@f16 before Conv until 0', 'z@f32 after Gemm until 9']);
     expect(planPrecision('fp32', { graph, steps, root, onGpu: () => true, supportsF16 }).f16Steps.size).toBe(0);
@@ -129,7 +129,7 @@ describe('fp16 without a GPU', () => {
     }
     const kernels = emulated.placement.map((p) => `${p.op}:${p.kernel.endsWith('#F16') ? 'f16' : p.backend === 'cpu' ? 'cpu' : 'f32'}`);
     expect(kernels).toContain('Softmax:f32');
-    expect(kernels).toContain('Trilu:cpu');
+    expect(kernels).toContain('Einsum:cpu');
     expect(kernels.filter((k) => k.endsWith(':f16')).length).toBeGreaterThanOrEqual(4);
     // Two conversions (x to f16, z to f32) on top of one dispatch per GPU node.
     expect(emulated.stats.lastRun!.dispatches).toBe(fp32.stats.lastRun!.dispatches + 2);

@@ -119,11 +119,11 @@ describe('GPU-resident tensors', () => {
       expect(Array.from(got)).toEqual(Array.from(want));
     }
 
-    // A graph whose input is read by a reference node (Trilu has no GPU kernel) and by a GPU one.
+    // A graph whose input is read by a reference node (Einsum has no GPU kernel) and by a GPU one.
     const mixed = buildModel({
       inputs: [f32('x', [3, 4])],
       outputs: [f32('h'), f32('n')],
-      nodes: [{ op: 'Trilu', inputs: ['x'], outputs: ['h'] }, { op: 'Neg', inputs: ['x'], outputs: ['n'] }],
+      nodes: [{ op: 'Einsum', inputs: ['x'], outputs: ['h'], attrs: { equation: 'ij->ij' } }, { op: 'Neg', inputs: ['x'], outputs: ['n'] }],
     });
     const x = randomTensor([3, 4], 15);
     const gpuSession = await open(mixed, { gpuDevice: device });

@@ -23,7 +23,7 @@ describe('webgpu plans', () => {
         initializers: { w: randomTensor([4, 3, 3, 3], 2) },
         nodes: [
           { op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], attrs: { pads: [1, 1, 1, 1] } },
-          { op: 'Trilu', inputs: ['c'], outputs: ['h'] },
+          { op: 'Einsum', inputs: ['c'], outputs: ['h'], attrs: { equation: 'abcd->abcd' } },
           { op: 'Add', inputs: ['h', 'c'], outputs: ['a'] },
           { op: 'Relu', inputs: ['a'], outputs: ['y'] },
         ],
@@ -31,11 +31,11 @@ describe('webgpu plans', () => {
       { x: randomTensor([2, 3, 5, 5], 3) },
       { tolerance: 1e-5, gpuNodes: 3 },
     );
-    expect(model.placement.find((p) => p.op === 'Trilu')).toMatchObject({ backend: 'cpu', kernel: 'reference/Trilu' });
+    expect(model.placement.find((p) => p.op === 'Einsum')).toMatchObject({ backend: 'cpu', kernel: 'reference/Einsum' });
     const run = model.stats.lastRun!;
     expect(run.cpuNodes).toBe(1);
-    expect(run.submits).toBe(2); // up to the Trilu, then the rest
-    expect(run.readbacks).toBe(2); // the Conv output for Trilu, then y (h is known on the CPU already)
+    expect(run.submits).toBe(2); // up to the Einsum, then the rest
+    expect(run.readbacks).toBe(2); // the Conv output for Einsum, then y (h is known on the CPU already)
     model.release();
   });
 
@@ -124,7 +124,7 @@ describe('webgpu plans', () => {
     const graph = importModel(buildModel({
       inputs: [f32('x', [3, 8])],
       outputs: [f32('y')],
-      nodes: [{ op: 'Softmax', inputs: ['x'], outputs: ['s'], attrs: { axis: -1 } }, { op: 'Trilu', inputs: ['s'], outputs: ['y'] }],
+      nodes: [{ op: 'Softmax', inputs: ['x'], outputs: ['s'], attrs: { axis: -1 } }, { op: 'Einsum', inputs: ['s'], outputs: ['y'], attrs: { equation: 'ij->ij' } }],
     }));
     const model = await compileGraph(graph);
     model.setProfiling(true);
@@ -132,7 +132,7 @@ describe('webgpu plans', () => {
     const profile = model.takeProfile();
     expect(profile.map((p) => [p.op, p.kernel, p.runs])).toEqual([
       ['Softmax', 'normalization/f32-softmax-workgroup.wgsl', 1],
-      ['Trilu', 'reference/Trilu', 1],
+      ['Einsum', 'reference/Einsum', 1],
     ]);
     expect(profile.every((p) => p.totalMs >= 0)).toBe(true);
     model.release();

@@ -20,7 +20,7 @@ const model = buildModel({
     { op: 'GlobalAveragePool', inputs: ['r'], outputs: ['g'] },
     { op: 'Flatten', inputs: ['g'], outputs: ['f'] },
     { op: 'MatMul', inputs: ['f', 'wf'], outputs: ['m'] },
-    { op: 'Trilu', inputs: ['m'], outputs: ['h'] },
+    { op: 'Einsum', inputs: ['m'], outputs: ['h'], attrs: { equation: 'ij->ij' } },
     { op: 'Add', inputs: ['h', 'm'], outputs: ['y'] },
   ],
 });
@@ -68,12 +68,14 @@ describe('webgpu profiling', () => {
     const { profile, device } = await profiledRuns(2);
     expect(device.features.has('timestamp-query')).toBe(true);
     const byOp = Object.fromEntries(profile.map((e) => [e.op, e]));
-    expect(Object.keys(byOp).sort()).toEqual(['Add', 'Flatten', 'FusedConv', 'GlobalAveragePool', 'MatMul', 'Trilu']);
-    expect(byOp.Trilu).toMatchObject({ clock: 'cpu', kernel: 'reference/Trilu', runs: 2 });
+    expect(Object.keys(byOp).sort()).toEqual(['Add', 'Einsum', 'Flatten', 'FusedConv', 'GlobalAveragePool', 'MatMul']);
+    expect(byOp.Einsum).toMatchObject({ clock: 'cpu', kernel: 'reference/Einsum', runs: 2 });
     for (const op of ['FusedConv', 'GlobalAveragePool', 'MatMul', 'Add']) {
       expect(byOp[op]).toMatchObject({ clock: 'gpu', runs: 2 });
-      expect(byOp[op]!.totalMs, op).toBeGreaterThan(0);
+      expect(byOp[op]!.totalMs, op).toBeGreaterThanOrEqual(0);
     }
+    // A 10-element Add can take less than the timestamp resolution; the conv cannot.
+    expect(byOp.FusedConv!.totalMs).toBeGreaterThan(0);
     expect(byOp.Flatten!.totalMs).toBe(0); // an alias: no pass, no time
     console.log(profile.map((e) => `${e.op} ${e.clock} ${(e.totalMs / 2).toFixed(3)} ms`).join('; '));
   });
