@@ -1,49 +1,13 @@
-/** Sample images for model tests: a tiny BMP reader, JPEG through jpeg-js, and a bilinear resize. */
-import jpeg from 'jpeg-js';
+/**
+ * Sample images for model tests: decoding is the CLI's (src/cli/images.ts: JPEG, PNG, BMP); the resize here has
+ * the options libcoral's and TFLite's test inputs need.
+ */
+import { type RgbImage, decodeImage } from '../../src/cli/images.js';
 
-/** 8-bit RGB pixels, row-major from the top-left, 3 bytes per pixel. */
-export interface RgbImage {
-  width: number;
-  height: number;
-  rgb: Uint8Array;
-}
-
-/** Uncompressed 24- or 32-bit BMP (BITMAPINFOHEADER or later); rows bottom-up (positive height) or top-down. */
-export function readBmp(bytes: Uint8Array): RgbImage {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes[0] !== 0x42 || bytes[1] !== 0x4d) throw new Error('not a BMP file');
-  const dataOffset = view.getUint32(10, true);
-  const width = view.getInt32(18, true);
-  const signedHeight = view.getInt32(22, true);
-  const bitsPerPixel = view.getUint16(28, true);
-  const compression = view.getUint32(30, true);
-  if ((bitsPerPixel !== 24 && bitsPerPixel !== 32) || (compression !== 0 && compression !== 3)) {
-    throw new Error(`unsupported BMP: ${bitsPerPixel} bits per pixel, compression ${compression}`);
-  }
-  const height = Math.abs(signedHeight);
-  const pixelBytes = bitsPerPixel / 8;
-  const stride = Math.ceil((width * pixelBytes) / 4) * 4;
-  const rgb = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    const row = dataOffset + (signedHeight > 0 ? height - 1 - y : y) * stride;
-    for (let x = 0; x < width; x++) {
-      const at = row + x * pixelBytes;
-      const out = (y * width + x) * 3;
-      rgb[out] = bytes[at + 2]!; // stored as B, G, R
-      rgb[out + 1] = bytes[at + 1]!;
-      rgb[out + 2] = bytes[at]!;
-    }
-  }
-  return { width, height, rgb };
-}
-
-export function readJpeg(bytes: Uint8Array): RgbImage {
-  const decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false });
-  return { width: decoded.width, height: decoded.height, rgb: decoded.data };
-}
+export type { RgbImage };
 
 export function readImage(bytes: Uint8Array): RgbImage {
-  return bytes[0] === 0x42 && bytes[1] === 0x4d ? readBmp(bytes) : readJpeg(bytes);
+  return decodeImage(bytes, 'test image');
 }
 
 export interface ResizeOptions {
