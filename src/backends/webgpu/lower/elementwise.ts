@@ -6,10 +6,25 @@
 import type { Graph, Node } from '../../../ir/graph.js';
 import { sizeOf } from '../../../ir/tensor.js';
 import { broadcastStrides } from '../../../ir/reference/movement.js';
-import { type Lowering, activationConstants, constantNumbers, isGpuFloat, staticDims } from '../lowering.js';
+import { type Lowering, type LoweringContext, activationConstants, constantNumbers, isGpuFloat, staticDims } from '../lowering.js';
 import { Uniforms, linearGrid } from '../uniforms.js';
 
 export const BINARY_KERNEL = 'elementwise/f32-binary-broadcast.wgsl';
+
+/**
+ * Uniforms of the binary broadcast kernels (f32 and i32): size and rank, output dims, each operand's strides over
+ * the output (0 along broadcast axes); `broadcast` when an operand's dims differ from the output's.
+ */
+export function broadcastOperands(ctx: LoweringContext, a: string, b: string, output: string): { size: number; broadcast: boolean; uniforms: Uniforms } {
+  const out = ctx.dims(output);
+  const same = (name: string) => ctx.dims(name).join() === out.join();
+  const uniforms = new Uniforms()
+    .u32(sizeOf(out), out.length, 0, 0)
+    .dims(out)
+    .strides(broadcastStrides(ctx.dims(a), out))
+    .strides(broadcastStrides(ctx.dims(b), out));
+  return { size: sizeOf(out), broadcast: !same(a) || !same(b), uniforms };
+}
 export const UNARY_KERNEL = 'elementwise/f32-unary.wgsl';
 
 /** OP codes of f32-binary-broadcast.wgsl. */
@@ -27,15 +42,7 @@ export const binaryLowering: Lowering = {
   supports: supportsBinary,
   build(node, ctx) {
     const [a, b] = node.inputs as [string, string];
-    const out = ctx.dims(node.outputs[0]!);
-    const size = sizeOf(out);
-    const same = (name: string) => ctx.dims(name).join() === out.join();
-    const broadcast = !same(a) || !same(b);
-    const uniforms = new Uniforms()
-      .u32(size, out.length, 0, 0)
-      .dims(out)
-      .strides(broadcastStrides(ctx.dims(a), out))
-      .strides(broadcastStrides(ctx.dims(b), out));
+    const { size, broadcast, uniforms } = broadcastOperands(ctx, a, b, node.outputs[0]!);
     return {
       kind: 'gpu',
       kernel: BINARY_KERNEL,

@@ -5,10 +5,9 @@
  */
 import type { DType } from '../../../ir/dtype.js';
 import type { Graph, Node } from '../../../ir/graph.js';
-import { sizeOf } from '../../../ir/tensor.js';
-import { broadcastStrides } from '../../../ir/reference/movement.js';
 import { type Lowering, staticDims } from '../lowering.js';
-import { Uniforms, linearGrid } from '../uniforms.js';
+import { linearGrid } from '../uniforms.js';
+import { broadcastOperands } from './elementwise.js';
 import { isGpuValue } from './values.js';
 
 export const INTEGER_BINARY_KERNEL = 'elementwise/i32-binary-broadcast.wgsl';
@@ -39,15 +38,7 @@ export const integerBinaryLowering: Lowering = {
   supports: supportsIntegerBinary,
   build(node, ctx) {
     const [a, b] = node.inputs as [string, string];
-    const out = ctx.dims(node.outputs[0]!);
-    const size = sizeOf(out);
-    const same = (name: string) => ctx.dims(name).join() === out.join();
-    const broadcast = !same(a) || !same(b);
-    const uniforms = new Uniforms()
-      .u32(size, out.length, 0, 0)
-      .dims(out)
-      .strides(broadcastStrides(ctx.dims(a), out))
-      .strides(broadcastStrides(ctx.dims(b), out));
+    const { size, broadcast, uniforms } = broadcastOperands(ctx, a, b, node.outputs[0]!);
     const width = WIDTHS[ctx.graph.tensors.get(node.outputs[0]!)!.type]!;
     return {
       kind: 'gpu',
