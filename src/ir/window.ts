@@ -28,36 +28,15 @@ const ints = (value: unknown): number[] => (Array.isArray(value) ? (value as num
 
 /** The window of a Conv/Pool node over NC+spatial input dims (1 or 2 spatial axes); undefined otherwise. */
 export function window2d(node: Node, inputDims: readonly number[], kernel: readonly number[]): Window2d | undefined {
-  const spatial = inputDims.slice(2);
-  if (spatial.length !== 1 && spatial.length !== 2) return undefined;
-  if (kernel.length !== spatial.length) return undefined;
-  let geometry;
-  try {
-    geometry = windowGeometry(spatial, {
-      autoPad: (node.attrs.auto_pad as string | undefined) ?? 'NOTSET',
-      kernel,
-      strides: ints(node.attrs.strides),
-      dilations: ints(node.attrs.dilations),
-      pads: ints(node.attrs.pads),
-      ceilMode: node.attrs.ceil_mode === 1,
-    }, { where: `node '${node.name}' (${node.op})` });
-  } catch {
-    return undefined; // the reference fallback reports the problem at run time
-  }
-  const out = geometry.outSpatial as number[];
-  // Lift 1-D to 2-D: a leading axis of size 1, kernel 1, stride 1, no padding.
-  const lift = <T>(values: readonly T[], fill: T): [T, T] => (values.length === 1 ? [fill, values[0]!] : [values[0]!, values[1]!]);
-  const [inH, inW] = lift(spatial, 1);
-  const [outH, outW] = lift(out, 1);
-  const [kernelH, kernelW] = lift(geometry.kernel, 1);
-  const [strideH, strideW] = lift(geometry.strides, 1);
-  const [dilationH, dilationW] = lift(geometry.dilations, 1);
-  const [padTop, padLeft] = lift(geometry.padsBegin, 0);
-  const [padBottom, padRight] = lift(geometry.padsEnd, 0);
-  if (![outH, outW].every((d) => Number.isInteger(d) && d > 0)) return undefined;
+  // window3d lifts 1-D and 2-D windows with a leading depth of 1; the 2-D window is its height and width.
+  if (inputDims.length !== 3 && inputDims.length !== 4) return undefined;
+  const w = window3d(node, inputDims, kernel);
+  if (!w) return undefined;
   return {
-    batch: inputDims[0]!, channels: inputDims[1]!, inH, inW, outH, outW, kernelH, kernelW,
-    strideH, strideW, dilationH, dilationW, padTop, padLeft, padBottom, padRight,
+    batch: w.batch, channels: w.channels, inH: w.in[1], inW: w.in[2], outH: w.out[1], outW: w.out[2],
+    kernelH: w.kernel[1], kernelW: w.kernel[2], strideH: w.strides[1], strideW: w.strides[2],
+    dilationH: w.dilations[1], dilationW: w.dilations[2], padTop: w.padsBegin[1], padLeft: w.padsBegin[2],
+    padBottom: w.padsEnd[1], padRight: w.padsEnd[2],
   };
 }
 
