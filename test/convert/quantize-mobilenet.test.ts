@@ -6,17 +6,18 @@
  * Targets (size vs float32 / worst output cosine): fp16 0.55 / 0.999, int8-weights 0.30 / 0.99, int8 0.30 / 0.98,
  * and the same top-1 on every evaluation image. Measured (int8 with 'mse' ranges + bias correction):
  *   fp16          0.512 / 0.99950, top-1 4/4
- *   int8-weights  0.298 / 0.98356, top-1 4/4   ← cosine short of the target
+ *   int8-weights  0.298 / 0.99512, top-1 4/4
  *   int8          0.285 / 0.960 (reference), 0.953 (wasm integer kernels), top-1 4/4   ← cosine short
  * Size: the .wlm writer shares repeated structures, omits default attributes and names of nodes named like their
  * output, packs small constants 8-byte aligned, and int8 stores biases as float32 on the int32 grid (was 0.319).
  * Why the cosines fall short: the evaluation images are low-confidence (top-1 probability 0.16–0.19), where a
  * logit cosine of 0.990 becomes a softmax cosine of 0.96; and this float MobileNet is very sensitive to weight
  * rounding (per-channel int8 on one 16-channel depthwise layer alone gives 0.585). int8-weights uses block-wise
- * scales (16 weights, 8-bit multipliers of a per-channel unit; per-channel scales alone: 0.972, 3/4 top-1); how the
- * block scales are rounded moves the worst image between 0.983 and 0.991 (float16 block scales: 0.983, float32:
- * 0.9905 but 0.336 of the size), so at this level the metric is within rounding noise of the target. The
- * assertions below hold the measured levels so regressions show; the targets not met are stated, not asserted.
+ * scales (16 weights, 8-bit multipliers of a per-channel unit; per-channel scales alone: 0.972, 3/4 top-1) and
+ * balanced rounding inside each block (roundBalanced: the block's rounding errors sum to at most half a step, so
+ * they do not act as a bias on the layer's positive-mean inputs). Nearest rounding gave 0.98356 here; balanced
+ * rounding 0.99512, and over all 8 images (calibration ones included) worst 0.9802 → 0.9926. The int8 target is
+ * not met: its level is asserted so regressions show, the target stated, not asserted.
  *
  * What was tried for int8 (README's table has every range method, with and without adaptive rounding): 'kl' ranges
  * (0.156: they clip the ReLU6 outputs that the cancelling depthwise filters need whole; clipping any of the first
@@ -33,7 +34,7 @@ import { BACKENDS, TARGETS, formatTable, measure, modelPresent } from '../../scr
 /** What is asserted where a target is not reached yet: the measured level, with a little room. */
 const FLOORS = {
   fp16: { size: TARGETS.fp16.size, cosine: TARGETS.fp16.cosine, top1: 4 },
-  'int8-weights': { size: TARGETS['int8-weights'].size, cosine: 0.98, top1: 4 },
+  'int8-weights': { size: TARGETS['int8-weights'].size, cosine: TARGETS['int8-weights'].cosine, top1: 4 },
   int8: { size: TARGETS.int8.size, cosine: 0.95, top1: 4 },
 } as const;
 

@@ -12,7 +12,7 @@ import { readWlm } from '../../src/ir/wlm/read.js';
 import { writeWlm } from '../../src/ir/wlm/write.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import { applyQuantization } from '../../src/passes/quantize/index.js';
-import { BLOCK_SIZE, quantizePerChannel } from '../../src/passes/quantize/int8-weights.js';
+import { BLOCK_SIZE, quantizePerChannel, roundBalanced } from '../../src/passes/quantize/int8-weights.js';
 import { foldConstantChains } from '../../src/runtime/fold-at-load.js';
 import { buildModel, randomTensor } from '../helpers/onnx-builder.js';
 
@@ -122,6 +122,25 @@ describe('quantize int8-weights', () => {
     expect(quantizePerChannel(new Tensor('float32', Float32Array.of(1, NaN), [2, 1]), 0)).toBeUndefined();
   });
 
+  it('rounds a group balanced: to nearest, then the elements nearest a half move until the errors sum to ≤ ½', () => {
+    // Nearest: 1, 2, 3, 4, -1 with errors .4 .35 .3 .45 0 (sum 1.5 → two moves): 3.55 and 0.6 move down.
+    const values = Float64Array.of(0.6, 1.65, 2.7, 3.55, -1, 9);
+    const out = new Int8Array(6);
+    roundBalanced(values, out, [0, 1, 2, 3, 4]);
+    expect(Array.from(out)).toEqual([0, 2, 3, 3, -1, 0]);
+    const sum = [0, 1, 2, 3, 4].reduce((total, i) => total + out[i]! - values[i]!, 0);
+    expect(Math.abs(sum)).toBeLessThanOrEqual(0.5);
+    // Limits hold: nothing moves past ±127, and a group whose errors already balance keeps nearest rounding.
+    const edge = new Int8Array(2);
+    roundBalanced(Float64Array.of(126.6, 126.6), edge, [0, 1]);
+    expect(Array.from(edge)).toEqual([126, 127]);
+    roundBalanced(Float64Array.of(127.4, 127.4), edge, [0, 1]);
+    expect(Array.from(edge)).toEqual([127, 127]);
+    const plain = new Int8Array(2);
+    roundBalanced(Float64Array.of(0.3, -0.3), plain, [0, 1]);
+    expect(Array.from(plain)).toEqual([0, 0]);
+  });
+
   it('writes int8 + per-channel scale + Cast + Mul, or int8 + two-level block scales behind blocked DequantizeLinear; biases stay float32, other large constants float16', async () => {
     const graph = importModel(convNet(), { validate: true });
     const conv = graph.constant('W')!.data as Float32Array;
@@ -157,16 +176,29 @@ describe('quantize int8-weights', () => {
     for (let i = 0; i < conv.length; i++) {
       expect(Math.abs(restored[i]! - conv[i]!)).toBeLessThanOrEqual(scales[Math.floor(i / 144)]! / 2 + 1e-7);
     }
-    // Each dequantised block weight is within half a step of its block's scale of the original.
+    // Block weights are rounded balanced: each within one step of its block's scale (clipping, a smaller
+    // multiplier than the block's largest weight needs, may cut the largest weights more), and where nothing was
+    // clipped the block's rounding errors sum to at most half a step.
     const restoredDense = folded.constant('G')!.data as Float32Array;
     const multipliers = graph.constant(blockScales.inputs[0]!)!.data as Uint8Array;
     const units = graph.constant(blockScales.inputs[1]!)!.data as Float32Array;
+    const blockErrors = new Float64Array(dense.length / BLOCK_SIZE);
+    const clipped = new Uint8Array(dense.length / BLOCK_SIZE);
+    const stepOf = (i: number) => Math.fround(multipliers[Math.floor(i / 512) * 32 + Math.floor((i % 512) / BLOCK_SIZE)]! * units[Math.floor(i / 512)]!);
     for (let i = 0; i < dense.length; i++) {
-      const [row, block] = [Math.floor(i / 512), Math.floor((i % 512) / BLOCK_SIZE)];
-      const step = Math.fround(multipliers[row * 32 + block]! * units[row]!);
-      // Clipping (a smaller multiplier than the block's largest weight needs) may cut the largest weights more.
-      expect(Math.abs(restoredDense[i]! - dense[i]!)).toBeLessThanOrEqual(Math.max(step / 2 + 1e-7, Math.abs(dense[i]!) * 0.41));
+      const step = stepOf(i);
+      const error = restoredDense[i]! - dense[i]!;
+      blockErrors[Math.floor(i / BLOCK_SIZE)]! += error;
+      if (Math.abs(dense[i]!) > 127.5 * step) clipped[Math.floor(i / BLOCK_SIZE)] = 1;
+      expect(Math.abs(error)).toBeLessThanOrEqual(Math.max(step + 1e-7, Math.abs(dense[i]!) * 0.41));
     }
+    let balanced = 0;
+    blockErrors.forEach((sum, block) => {
+      if (clipped[block]) return;
+      expect(Math.abs(sum)).toBeLessThanOrEqual(stepOf(block * BLOCK_SIZE) / 2 + 1e-6);
+      balanced++;
+    });
+    expect(balanced).toBeGreaterThan(0);
     const want = await runReference(importModel(convNet()), { x });
     expect(maxRelativeError(await runReference(graph, { x }), want)).toBeLessThan(2e-2);
   });
