@@ -38,6 +38,7 @@ export const OP_TYPES = [
   'QuantizeLinear', 'DequantizeLinear',
   // quantized operators (ops/qlinear.ts): made from QDQ graphs for integer kernels (src/passes/quantize/qdq-fuse.ts)
   'QLinearConv', 'QLinearMatMul', 'QGemm', 'QLinearAdd', 'QLinearMul', 'QLinearAveragePool', 'QLinearGlobalAveragePool',
+  'QLinearConcat',
   // detection post-processing (ops/detection.ts)
   'NonMaxSuppression',
 ] as const;

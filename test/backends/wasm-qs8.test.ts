@@ -207,6 +207,30 @@ describe('quantized ops on the wasm int8 kernels (exact vs the integer reference
     );
   });
 
+  it('Concat of int8 tensors on other grids than its output becomes QLinearConcat: NHWC channel concat of two convolutions and a graph input, one input copied', async () => {
+    const b = new QdqBuilder();
+    const x = b.qdq('x', 0.02, 3);
+    const wScales = [0.004, 0.005, 0.003];
+    b.nodes.push({ op: 'Conv', inputs: [x, b.weight(i8([3, 4, 3, 3], 71), wScales, 0)], outputs: ['c1'], attrs: { pads: [1, 1, 1, 1] } });
+    const c1 = b.qdq('c1', 0.07, -11);
+    b.nodes.push({ op: 'Conv', inputs: [x, b.weight(i8([5, 4, 1, 1], 72), [0.006], 0)], outputs: ['c2'] });
+    const c2 = b.qdq('c2', outputScale, 3);
+    b.nodes.push({ op: 'Concat', inputs: [c1, c2, x], outputs: ['cat'], attrs: { axis: 1 } });
+    const cat = b.qdq('cat', outputScale, 3);
+    b.nodes.push({ op: 'Identity', inputs: [cat], outputs: ['y'] });
+    // A concat along W of NCHW tensors (graph inputs), one on the output's grid.
+    const p = b.qdq('p', 0.011, 100);
+    const q = b.qdq('q', outputScale, -20);
+    b.nodes.push({ op: 'Concat', inputs: [p, q], outputs: ['wcat'], attrs: { axis: -1 } });
+    const wcat = b.qdq('wcat', outputScale, -20);
+    b.nodes.push({ op: 'Identity', inputs: [wcat], outputs: ['z'] });
+    const spec = { inputs: [f('x', [2, 4, 5, 7]), f('p', [1, 2, 3, 5]), f('q', [1, 2, 3, 4])], outputs: [f('y', []), f('z', [])], nodes: b.nodes, initializers: b.init };
+    const graph = importModel(buildModel(spec), { fileName: 'concat.onnx' });
+    fuseQdq.run(graph);
+    expect(graph.nodes.filter((n) => n.op === 'QLinearConcat').length).toBe(2);
+    await check(spec, { x: randomInput([2, 4, 5, 7], 73, 0.02), p: randomInput([1, 2, 3, 5], 74, 0.011), q: randomInput([1, 2, 3, 4], 75, outputScale) }, ['ts/concat-requantize-lut-x8']);
+  });
+
   it('an onnxruntime QOperator model (QLinearConv + com.microsoft QLinearAdd / QLinearGlobalAveragePool) runs on the int8 kernels', async () => {
     const init: Record<string, Tensor> = {
       xs: scalar(0.02), xz: zp(-3), w: i8([5, 5, 3, 3], 61), ws: new Tensor('float32', Float32Array.from([0.004, 0.005, 0.003, 0.006, 0.004]), [5]),

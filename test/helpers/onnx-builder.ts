@@ -77,7 +77,8 @@ export function buildModel(spec: ModelSpec): Uint8Array {
   const model = {
     ir_version: spec.irVersion ?? 8,
     producer_name: 'weblite-test',
-    opset_import: [{ domain: '', version: spec.opset ?? 13 }],
+    // Other domains a node uses (com.microsoft for onnxruntime's quantized operators) at version 1.
+    opset_import: [{ domain: '', version: spec.opset ?? 13 }, ...[...new Set(spec.nodes.map((n) => n.domain ?? ''))].filter((d) => d !== '' && d !== 'ai.onnx').map((domain) => ({ domain, version: 1 }))],
     graph: {
       name: 'test',
       node: spec.nodes.map((n, i) => ({

@@ -30,7 +30,7 @@ const IR_ONLY_OPS = new Set(['FusedConv', 'FusedGemm', 'FusedMatMul']);
  * onnxruntime's com.microsoft quantized operators that weblite implements (src/ir/ops/qlinear.ts, same semantics):
  * what onnxruntime's quantizer writes in its QOperator format. Accepted from that domain only.
  */
-const MICROSOFT_OPS = new Set(['QGemm', 'QLinearAdd', 'QLinearMul', 'QLinearAveragePool', 'QLinearGlobalAveragePool']);
+const MICROSOFT_OPS = new Set(['QGemm', 'QLinearAdd', 'QLinearMul', 'QLinearAveragePool', 'QLinearGlobalAveragePool', 'QLinearConcat']);
 export const MAX_OPSET = 18;
 
 export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): GraphType {

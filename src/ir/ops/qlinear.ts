@@ -11,6 +11,9 @@
  *   QLinearAdd / QLinearMul(A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp)  com.microsoft, broadcasting
  *   QLinearAveragePool(X, x_scale, x_zp, y_scale, y_zp)                     com.microsoft (NCHW), AveragePool attrs
  *   QLinearGlobalAveragePool(X, x_scale, x_zp, y_scale, y_zp)               com.microsoft (NCHW)
+ *   QLinearConcat(Y_scale, Y_zp, X0, X0_scale, X0_zp, X1, …)                 com.microsoft, axis attr: inputs with
+ *                                                                             the output's parameters copied, others
+ *                                                                             requantized (Q(DQ(x)) in float32)
  *
  * Activations (x, a, y…) are int8 or uint8 with per-tensor parameters; the output type is its zero point's.
  * weblite makes them from QDQ graphs (DequantizeLinear → op → QuantizeLinear, as TFLite's quantized models and
@@ -23,9 +26,10 @@ import type { Attrs } from '../graph.js';
 import type { InferContext, OpSpec, ReferenceContext, TensorFacts } from '../op-spec.js';
 import type { Tensor } from '../tensor.js';
 import { elementwiseOps } from './elementwise.js';
+import { movementOps } from './movement.js';
 import { nnOps } from './nn.js';
 import {
-  QLINEAR_TYPES, qlinearAveragePool, qlinearBinary, qlinearConv, qlinearMatMul,
+  QLINEAR_TYPES, qlinearAveragePool, qlinearBinary, qlinearConcat, qlinearConv, qlinearMatMul,
 } from '../reference/qlinear.js';
 import { required } from '../reference/util.js';
 
@@ -195,6 +199,29 @@ export const qlinearOps = {
         x: get(inputs, 0, op, ctx), xScale: get(inputs, 1, op, ctx), xZeroPoint: inputs[2],
         yScale: get(inputs, 3, op, ctx), yZeroPoint: inputs[4],
       }, undefined, label(op, ctx.nodeName))];
+    },
+  },
+  QLinearConcat: {
+    inputs: [5, Infinity],
+    outputs: [1, 1],
+    attrs: movementOps.Concat.attrs,
+    infer(ctx) {
+      const op = 'QLinearConcat';
+      if ((ctx.inputs.length - 2) % 3 !== 0) fail(op, ctx, `expects Y_scale, Y_zero_point and (X, X_scale, X_zero_point) triples, got ${ctx.inputs.length} inputs`);
+      const type = outputType(op, ctx, 0);
+      const parts: TensorFacts[] = [];
+      for (let i = 2; i < ctx.inputs.length; i += 3) {
+        const x = quantizedInput(op, ctx, i, `X${(i - 2) / 3}`);
+        if (x.type !== type) fail(op, ctx, `input ${i} is ${x.type}, the output (its zero point's type) ${type}`);
+        parts.push(x);
+      }
+      return [{ type, dims: floatShape(movementOps.Concat, ctx, parts).dims }];
+    },
+    reference(inputs, attrs, ctx) {
+      const op = 'QLinearConcat';
+      const parts = [];
+      for (let i = 2; i < inputs.length; i += 3) parts.push({ x: get(inputs, i, op, ctx), scale: get(inputs, i + 1, op, ctx), zeroPoint: inputs[i + 2] });
+      return [qlinearConcat(parts, get(inputs, 0, op, ctx), inputs[1], attrs.axis as number, ctx.nodeName)];
     },
   },
 } satisfies Record<string, OpSpec>;

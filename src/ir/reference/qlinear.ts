@@ -18,6 +18,7 @@ import { type ConvAttrs, conv, to3d, windowGeometry, type WindowAttrs } from './
 import { roundHalfToEven } from './elementwise-cast.js';
 import { mapBroadcast } from './elementwise.js';
 import { gemm, matMul } from './matmul.js';
+import { concatReference } from './movement.js';
 import { QUANTIZED_RANGES } from './quantize.js';
 import { numberAt } from './util.js';
 
@@ -283,4 +284,50 @@ export function qlinearAveragePool(inputs: QLinearPoolInputs, attrs: (WindowAttr
     }
   }
   return out;
+}
+
+/**
+ * The 256-entry table that requantizes an 8-bit value from (x_scale, x_zp) to (y_scale, y_zp), indexed by the
+ * value's byte (x & 255), as onnxruntime's QLinearConcat builds it: QuantizeLinear(DequantizeLinear(x)) in float32,
+ *   y = saturate(roundHalfToEven(f32(f32((x − x_zp) · x_scale) / y_scale)) + y_zp)
+ * `xType` and `yType` are int8 or uint8.
+ */
+export function requantizeTable(xType: DType, x: { scale: number; zeroPoint: number }, yType: DType, y: { scale: number; zeroPoint: number }, where: string): Int8Array | Uint8Array {
+  range(xType, where);
+  const [lo, hi] = range(yType, where);
+  const table = yType === 'int8' ? new Int8Array(256) : new Uint8Array(256);
+  for (let byte = 0; byte < 256; byte++) {
+    const value = xType === 'int8' ? (byte << 24) >> 24 : byte;
+    const quotient = f32(f32((value - x.zeroPoint) * x.scale) / y.scale);
+    table[byte] = Math.min(hi, Math.max(lo, (Number.isNaN(quotient) ? 0 : roundHalfToEven(quotient)) + y.zeroPoint));
+  }
+  return table;
+}
+
+export interface QLinearConcatInput {
+  x: Tensor; scale: Tensor; zeroPoint?: Tensor;
+}
+
+/**
+ * QLinearConcat (com.microsoft): each input whose scale and zero point equal the output's is copied as is; the others
+ * go through requantizeTable; then the 8-bit tensors are concatenated along `axis`.
+ */
+export function qlinearConcat(parts: QLinearConcatInput[], yScale: Tensor, yZeroPoint: Tensor | undefined, axis: number, nodeName: string): Tensor {
+  const where = `node '${nodeName}' (QLinearConcat)`;
+  const y = scalarParams(yScale, yZeroPoint, where, 'Y');
+  const type = yZeroPoint?.type ?? 'uint8';
+  range(type, where);
+  const requantized = parts.map((part, i) => {
+    const x = scalarParams(part.scale, part.zeroPoint, where, `input ${i}`);
+    if (part.x.type !== type) throw new WebliteError('RUNTIME_ERROR', `${where}: input ${i} is ${part.x.type}, the output ${type}`);
+    if (x.scale === y.scale && x.zeroPoint === y.zeroPoint) return part.x;
+    const table = requantizeTable(part.x.type, x, type, y, where);
+    const out = Tensor.zeros(type, part.x.dims);
+    const src = part.x.data as Int8Array | Uint8Array;
+    const dst = out.data as Int8Array | Uint8Array;
+    for (let k = 0; k < src.length; k++) dst[k] = table[src[k]! & 255]!;
+    return out;
+  });
+  // Shapes are checked (and errors worded) by Concat's reference.
+  return concatReference(requantized, { axis }, { outputCount: 1, nodeName })[0]!;
 }

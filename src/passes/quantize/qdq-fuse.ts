@@ -23,7 +23,8 @@
  *      already applies it (Relu with the zero point at the range's low end, Clip whose bounds quantize beyond the
  *      range — what TFLite's converter and min/max calibration produce); otherwise the island stays float.
  *      MaxPool, Concat and pure data movement (Reshape, Flatten, Squeeze, Unsqueeze, Transpose) with identical
- *      input and output parameters run on the int8 values directly.
+ *      input and output parameters run on the int8 values directly; a Concat whose inputs have other parameters
+ *      becomes QLinearConcat (those inputs requantized to the output's grid).
  *   3. An activation input that is a float tensor moved (Transpose, Reshape…) from a DequantizeLinear (e.g. a
  *      uint8 graph input) is requantized to int8 with the same scale right after the DequantizeLinear (exact) and
  *      the movement replayed on int8, so the first convolution fuses too.
@@ -395,12 +396,28 @@ function fusePassThrough(graph: Graph, node: Node, view: GraphView): boolean {
   if (!output) return false;
   const dataInputs = node.op === 'Concat' ? node.inputs.map((_, i) => i) : [0];
   const inputs = [...node.inputs];
+  const sameParameters = (x: QTensor) => x.scaleValue === output.out.scaleValue && x.zeroPointValue === output.out.zeroPointValue;
   for (const i of dataInputs) {
     const x = dequantized(graph, view, node.inputs[i]!);
-    if (!x || x.scaleValue !== output.out.scaleValue || x.zeroPointValue !== output.out.zeroPointValue) return false;
+    if (!x || !sameParameters(x)) return node.op === 'Concat' && fuseConcat(graph, node, view, output);
     inputs[i] = x.q;
   }
   return commit(graph, node, output.node, { name: node.name, op: node.op, inputs, outputs: [output.out.q, ...node.outputs.slice(1)], attrs: { ...node.attrs } }, []);
+}
+
+/**
+ * A Concat of int8 activations on other grids than its output's: QLinearConcat, which requantizes those inputs
+ * (Q(DQ(x)) per element, what the float QDQ graph computes) and copies the others.
+ */
+function fuseConcat(graph: Graph, node: Node, view: GraphView, output: { node: Node; out: QTensor }): boolean {
+  const inserted: Node[] = [];
+  const inputs = [output.out.scale, output.out.zeroPoint];
+  for (const name of node.inputs) {
+    const x = activation(graph, view, name, node, inserted);
+    if (!x) return false;
+    inputs.push(x.q, x.scale, x.zeroPoint);
+  }
+  return commit(graph, node, output.node, { name: node.name, op: 'QLinearConcat', inputs, outputs: [output.out.q], attrs: { axis: node.attrs.axis as number } }, inserted);
 }
 
 /** Number of quantized ops in a graph (for reports and tests). */

@@ -7,7 +7,7 @@ import { concatLowering, reshapeLowering } from './movement.js';
 import { gatherRowsLowering, indexMapLowering } from './index-map.js';
 import { convTransposeLowering, instanceNormLowering, reduceLowering, resizeLowering } from './more.js';
 import { globalPoolLowering, poolLowering } from './pool.js';
-import { qs8BinaryLowering, qs8ConvLowering, qs8GemmLowering, qs8PoolLowering, quantizeLowering, transposeX8Lowering } from './qs8.js';
+import { qs8BinaryLowering, qs8ConcatLowering, qs8ConvLowering, qs8GemmLowering, qs8PoolLowering, quantizeLowering, transposeX8Lowering } from './qs8.js';
 import { dynamicMatmulLowering, layerNormLowering, softmaxLowering, transposeLowering } from './transformer.js';
 
 export const LOWERINGS: readonly Lowering[] = [
@@ -15,6 +15,7 @@ export const LOWERINGS: readonly Lowering[] = [
   qs8GemmLowering,
   qs8BinaryLowering,
   qs8PoolLowering,
+  qs8ConcatLowering,
   quantizeLowering,
   transposeX8Lowering,
   pointwiseConvLowering,

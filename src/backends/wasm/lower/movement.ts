@@ -8,7 +8,7 @@ import type { Node } from '../../../ir/graph.js';
 import { sizeOf } from '../../../ir/tensor.js';
 import { normalizeAxis } from '../../../ir/shape.js';
 import type { Graph } from '../../../ir/graph.js';
-import { type Lowering, elementBytes, staticDims } from '../lowering.js';
+import { type Lowering, type LoweringContext, elementBytes, staticDims } from '../lowering.js';
 import { NHWC_POSITION, physicalDims } from './physical.js';
 
 /** Bytes per element of a tensor the copies handle (float32 and 8-bit), else undefined. */
@@ -28,21 +28,8 @@ export const concatLowering: Lowering = {
       && node.inputs.every((name) => !graph.constant(name) && graph.tensors.get(name)?.type === type && staticDims(graph, name)?.length === out.length);
   },
   build(node, ctx) {
-    const outName = node.outputs[0]!;
-    const logical = ctx.dims(outName);
-    const rank = logical.length;
-    const layout = ctx.layout(outName);
-    const axis = normalizeAxis(node.attrs.axis as number, rank, node.name);
-    const physicalAxis = layout === 'nhwc' && rank === 4 ? NHWC_POSITION[axis]! : axis;
-    const out = physicalDims(logical, rank, layout);
-    const outer = sizeOf(out.slice(0, physicalAxis));
-    const outBlock = sizeOf(out.slice(physicalAxis));
-    const parts = node.inputs.map((name) => {
-      const dims = physicalDims(ctx.dims(name), rank, layout);
-      return { ptr: ctx.ptr(name), block: sizeOf(dims.slice(physicalAxis)) };
-    });
-    const y = ctx.ptr(outName);
-    const bytes = copyable(ctx.graph, outName)!;
+    const { outer, outBlock, parts, y } = concatGeometry(ctx, node, node.inputs);
+    const bytes = copyable(ctx.graph, node.outputs[0]!)!;
     const memory = ctx.heap.kernels.memory;
     return {
       kernel: bytes === 1 ? 'ts/concat-memcpy-x8' : 'ts/concat-memcpy',
@@ -59,6 +46,26 @@ export const concatLowering: Lowering = {
     };
   },
 };
+
+/**
+ * A concatenation (`axis` attribute) of `inputs` into node's first output, in the output's storage layout: `outer`
+ * rows (the dims before the physical axis), each `outBlock` elements long in the output and `block` elements long in
+ * input part i, which starts at element offset Σ earlier blocks.
+ */
+export function concatGeometry(ctx: LoweringContext, node: Node, inputs: readonly string[]) {
+  const outName = node.outputs[0]!;
+  const logical = ctx.dims(outName);
+  const rank = logical.length;
+  const layout = ctx.layout(outName);
+  const axis = normalizeAxis(node.attrs.axis as number, rank, node.name);
+  const physicalAxis = layout === 'nhwc' && rank === 4 ? NHWC_POSITION[axis]! : axis;
+  const out = physicalDims(logical, rank, layout);
+  const parts = inputs.map((name) => {
+    const dims = physicalDims(ctx.dims(name), rank, layout);
+    return { name, ptr: ctx.ptr(name), block: sizeOf(dims.slice(physicalAxis)) };
+  });
+  return { outer: sizeOf(out.slice(0, physicalAxis)), outBlock: sizeOf(out.slice(physicalAxis)), parts, y: ctx.ptr(outName) };
+}
 
 const RESHAPES = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout']);
 

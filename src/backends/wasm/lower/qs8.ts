@@ -8,11 +8,13 @@
  * Every kernel matches the op's reference bit for bit (test/backends/wasm-qs8.test.ts).
  */
 import type { Graph, Node } from '../../../ir/graph.js';
+import { requantizeTable } from '../../../ir/reference/qlinear.js';
 import type { Tensor } from '../../../ir/tensor.js';
 import { window2d } from '../../../ir/window.js';
 import { type Lowering, type LoweringContext, staticDims } from '../lowering.js';
 import { objectId } from './gemm.js';
 import { convertLayout } from './layout-convert.js';
+import { concatGeometry } from './movement.js';
 import { type Window, is2d } from './spatial.js';
 
 const f32 = Math.fround;
@@ -363,6 +365,59 @@ export const qs8PoolLowering: Lowering = {
     ctx.kernels.fn('wl_f32_avgpool_scales')(divisors, w.inH, w.inW, w.outH, w.outW, w.kernelH, w.kernelW, w.strideH, w.strideW, w.dilationH, w.dilationW, w.padTop, w.padLeft, w.padBottom, w.padRight, countPad);
     const args = [batch, h * wd, channels, outPixels, taps, ind, zero, divisors, scale, p.xp.zeroPoint, p.yp.zeroPoint, QMIN, QMAX, y, 0, 0];
     return { kernel: 'qs8-avgpool-minmax-fp32-up16c-wasmsimd', run: ctx.parallel('wl_qs8_avgpool_nhwc', args, 14, total, { minPerThread: 16 }) };
+  },
+};
+
+// ---- QLinearConcat ----
+
+function concatParts(node: Node, graph: Graph) {
+  if (node.op !== 'QLinearConcat') return undefined;
+  const out = staticDims(graph, node.outputs[0]!);
+  const yp = scalarParams(graph, node.inputs[0], node.inputs[1]);
+  if (!out || !yp || typeOf(graph, node.outputs[0]!) !== 'int8') return undefined;
+  const parts: { name: string; table?: Int8Array }[] = [];
+  for (let i = 2; i < node.inputs.length; i += 3) {
+    const name = node.inputs[i]!;
+    const xp = scalarParams(graph, node.inputs[i + 1], node.inputs[i + 2]);
+    if (!xp || !isInt8Activation(graph, name) || staticDims(graph, name)!.length !== out.length) return undefined;
+    const copy = xp.scale === yp.scale && xp.zeroPoint === yp.zeroPoint;
+    parts.push({ name, table: copy ? undefined : (requantizeTable('int8', xp, 'int8', yp, node.name) as Int8Array) });
+  }
+  return { parts };
+}
+
+/**
+ * QLinearConcat on int8: inputs with the output's parameters are block copies (as Concat's), the others go through
+ * their 256-entry requantization table (the reference's) on the way.
+ */
+export const qs8ConcatLowering: Lowering = {
+  name: 'qs8-concat',
+  requires: [],
+  layout: 'transparent',
+  supports: (node, graph) => concatParts(node, graph) !== undefined,
+  build(node, ctx) {
+    const { parts } = concatParts(node, ctx.graph)!;
+    const { outer, outBlock, parts: blocks, y } = concatGeometry(ctx, node, parts.map((p) => p.name));
+    const tables = parts.map((p) => p.table && new Uint8Array(p.table.buffer, p.table.byteOffset, 256));
+    const memory = ctx.heap.kernels.memory;
+    return {
+      kernel: tables.some((t) => t) ? 'ts/concat-requantize-lut-x8' : 'ts/concat-memcpy-x8',
+      run() {
+        const view = new Uint8Array(memory.buffer);
+        let offset = 0;
+        blocks.forEach((part, i) => {
+          const table = tables[i];
+          const dst = y + offset;
+          for (let o = 0; o < outer; o++) {
+            const from = part.ptr + o * part.block;
+            const to = dst + o * outBlock;
+            if (!table) view.copyWithin(to, from, from + part.block);
+            else for (let k = 0; k < part.block; k++) view[to + k] = table[view[from + k]!]!;
+          }
+          offset += part.block;
+        });
+      },
+    };
   },
 };
 
