@@ -149,6 +149,9 @@ describe('webgpu sessions and failures', () => {
     expect(session.placement).toEqual([{ node: 'Sigmoid_0', op: 'Sigmoid', backend: 'webgpu', kernel: 'elementwise/f32-unary.wgsl' }]);
     const { y } = await session.run({ x: new Tensor('float32', new Float32Array([0, 1, -1, 2, -2, 30]), [2, 3]) });
     expect((y!.data as Float32Array)[0]).toBeCloseTo(0.5, 6);
+    // The device has the adapter's optional features that cost nothing unused (shader-f16: none on SwiftShader).
+    const adapter = (await dawnGpu!.requestAdapter({ powerPreference: 'high-performance' }))!;
+    for (const feature of ['shader-f16', 'timestamp-query']) expect(session.gpuDevice!.features.has(feature), feature).toBe(adapter.features.has(feature));
     await session.release();
     await expect(session.run({ x: randomTensor([2, 3], 1) })).rejects.toMatchObject({ code: 'RELEASED' });
   });
@@ -186,5 +189,24 @@ describe('webgpu sessions and failures', () => {
     } finally {
       setGpu(dawnGpu);
     }
+  });
+
+  it("an adapter without a device is not available: 'auto' moves on to wasm and says why", async (context) => {
+    if (skipWithoutGpu(context)) return;
+    const adapterWith = (requestDevice: () => Promise<unknown>) => ({ info: { vendor: 'fake' }, features: new Set(), limits: {}, requestDevice });
+    const lostDevice = { lost: Promise.resolve({ reason: 'unknown', message: 'out of device memory' }), destroy: () => undefined };
+    try {
+      setGpu({ requestAdapter: async () => adapterWith(async () => Promise.reject(new Error('too many devices'))) } as unknown as GPU);
+      expect(await webgpuBackend.probe()).toEqual({ available: false, reason: 'WebGPU adapter fake, but requestDevice failed: too many devices' });
+      setGpu({ requestAdapter: async () => adapterWith(async () => lostDevice) } as unknown as GPU);
+      expect(await webgpuBackend.probe()).toEqual({ available: false, reason: 'WebGPU adapter fake, but its device was lost at once (unknown: out of device memory)' });
+      const session = await InferenceSession.create(buildModel(spec));
+      expect(session.backend).toBe('wasm');
+      expect(session.backendReason).toMatch(/auto chose 'wasm'.*skipped webgpu: WebGPU adapter fake, but its device was lost at once/);
+      await session.release();
+    } finally {
+      setGpu(dawnGpu);
+    }
+    expect(await webgpuBackend.probe()).toMatchObject({ available: true, reason: expect.stringMatching(/^WebGPU adapter .+; device obtained$/) });
   });
 });

@@ -38,6 +38,27 @@ export async function requestAdapter(): Promise<{ adapter?: GPUAdapter; reason: 
   return { adapter, reason: `WebGPU adapter ${name || 'of unknown vendor'}` };
 }
 
+/**
+ * Whether this GPU gives a usable device, not only an adapter: backend selection ('auto') must not choose webgpu on
+ * an adapter whose requestDevice fails or hands back a device that is already lost. The probe's device (default
+ * limits, a few ms on SwiftShader) is destroyed at once; the session requests its own with the limits it needs.
+ */
+export async function probeDevice(): Promise<{ available: boolean; reason: string }> {
+  const { adapter, reason } = await requestAdapter();
+  if (!adapter) return { available: false, reason };
+  let device: GPUDevice;
+  try {
+    device = await adapter.requestDevice({ label: 'weblite probe' });
+  } catch (error) {
+    return { available: false, reason: `${reason}, but requestDevice failed: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  // A device that could not be created may come back already lost (the spec's way of failing requestDevice).
+  const lost = await Promise.race([device.lost, new Promise<undefined>((resolve) => setTimeout(resolve, 0))]);
+  device.destroy();
+  if (lost) return { available: false, reason: `${reason}, but its device was lost at once (${lost.reason ?? 'unknown'}: ${lost.message || 'no message'})` };
+  return { available: true, reason: `${reason}; device obtained` };
+}
+
 /** What a model needs from the device beyond WebGPU's defaults. */
 export interface DeviceNeeds {
   /** Largest single tensor or pooled buffer, in bytes. */
@@ -101,9 +122,9 @@ export class GpuDevice {
     if (needs.f16 && !adapter.features.has('shader-f16')) {
       throw new WebliteError('BACKEND_UNAVAILABLE', `${F16_MISSING}, which this adapter lacks (${reason}); use precision 'fp32'`);
     }
-    // timestamp-query costs nothing until a pass asks for timestamps (profiling only).
-    const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
-    if (needs.f16) requiredFeatures.push('shader-f16');
+    // Optional features cost nothing until used: timestamp-query until a pass asks for timestamps (profiling),
+    // shader-f16 until an f16 shader compiles (an fp16 session; a caller sharing this device may want it too).
+    const requiredFeatures = (['timestamp-query', 'shader-f16'] as const).filter((feature) => adapter.features.has(feature));
     const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'weblite' });
     return new GpuDevice(device, reason, true);
   }

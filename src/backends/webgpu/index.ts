@@ -17,7 +17,7 @@ import type { Tensor } from '../../ir/tensor.js';
 import { sizeOf } from '../../ir/tensor.js';
 import type { Backend, CompiledModel, OutputLocation, PlacementEntry, ProfileEntry } from '../../runtime/backend.js';
 import { log } from '../../runtime/env.js';
-import { GpuDevice, requestAdapter } from './device.js';
+import { GpuDevice, probeDevice } from './device.js';
 import { type RunCounts, executePlan } from './execute.js';
 import { GpuTensors } from './gpu-tensors.js';
 import type { DerivedConstant, Lowering } from './lowering.js';
@@ -36,10 +36,8 @@ const MAX_PLANS = 4;
 
 export const webgpuBackend: Backend = {
   name: 'webgpu',
-  async probe() {
-    const { adapter, reason } = await requestAdapter();
-    return { available: adapter !== undefined, reason };
-  },
+  /** Available only when an adapter and a device are obtained ('auto' then says which adapter). */
+  probe: probeDevice,
   async compile(graph, options) {
     return WebGpuModel.create(graph, LOWERINGS, options.gpuDevice, options.precision);
   },
