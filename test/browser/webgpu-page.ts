@@ -8,7 +8,7 @@
  *     adapter (and which), so callers can skip with the reason.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { serve } from './server.js';
 
@@ -22,8 +22,11 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
 ];
 
-/** Builds src/index.ts into test-results/browser-webgpu/weblite.js (a few seconds). */
-export async function buildBundle(): Promise<void> {
+/**
+ * Builds src/index.ts into `dir`/weblite.js (a few seconds). Test files that run in parallel use directories of
+ * their own: the build empties its directory first.
+ */
+export async function buildBundle(dir = outDir): Promise<void> {
   const { build } = await import('vite');
   await build({
     configFile: false,
@@ -31,7 +34,7 @@ export async function buildBundle(): Promise<void> {
     root,
     define: { __WEBLITE_VERSION__: JSON.stringify('browser-test') },
     build: {
-      outDir,
+      outDir: dir,
       emptyOutDir: true,
       sourcemap: false,
       minify: false,
@@ -53,14 +56,14 @@ export interface WebGpuPage {
 }
 
 /**
- * Opens a page that has imported the bundle as `window.weblite` (and `extraModules`, each as window[name]) and
- * probed navigator.gpu. Page errors and console errors are collected in `errors`.
+ * Opens a page that has imported the bundle in `dir` (buildBundle's) as `window.weblite` (and `extraModules`, each
+ * as window[name]) and probed navigator.gpu. Page errors and console errors are collected in `errors`.
  */
-export async function openWebGpuPage(errors: string[], extraModules: Record<string, string> = {}): Promise<WebGpuPage> {
-  if (!existsSync(join(outDir, 'weblite.js'))) throw new Error(`no bundle in ${outDir}: call buildBundle() first`);
-  mkdirSync(outDir, { recursive: true });
+export async function openWebGpuPage(errors: string[], extraModules: Record<string, string> = {}, dir = outDir): Promise<WebGpuPage> {
+  if (!existsSync(join(dir, 'weblite.js'))) throw new Error(`no bundle in ${dir}: call buildBundle() first`);
+  mkdirSync(dir, { recursive: true });
   const imports = Object.entries(extraModules).map(([name, path]) => `import * as ${name} from '${path}'; window.${name} = ${name};`).join('\n');
-  writeFileSync(join(outDir, 'page.html'), `<!doctype html><link rel="icon" href="data:,"><script type="module">
+  writeFileSync(join(dir, 'page.html'), `<!doctype html><link rel="icon" href="data:,"><script type="module">
     // tsx (esbuild's keepNames) wraps named functions in __name(); callbacks given to page.evaluate carry the calls.
     window.__name = (f) => f;
     import * as weblite from './weblite.js'; window.weblite = weblite;
@@ -80,7 +83,7 @@ export async function openWebGpuPage(errors: string[], extraModules: Record<stri
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(message.text());
   });
-  await page.goto(`${server.url}/test-results/browser-webgpu/page.html`);
+  await page.goto(`${server.url}/${relative(root, dir)}/page.html`);
   await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true, undefined, { timeout: 60_000 });
   const probe = (await page.evaluate(() => (window as unknown as { probe: Promise<unknown> }).probe)) as { adapter?: string; reason?: string };
   return {

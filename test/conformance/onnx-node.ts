@@ -66,7 +66,7 @@ function primaryOp(test: string, ops: string[]): string {
   return best;
 }
 
-function readTensors(dir: string, prefix: string): Tensor[] {
+export function readTensors(dir: string, prefix: string): Tensor[] {
   const out: Tensor[] = [];
   for (let i = 0; existsSync(join(dir, `${prefix}_${i}.pb`)); i++) {
     const path = join(dir, `${prefix}_${i}.pb`);
