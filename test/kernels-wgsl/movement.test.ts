@@ -1,9 +1,10 @@
 /**
- * movement/x32-copy-strided.wgsl and movement/x32-concat-4.wgsl through Transpose, Slice, Split, Concat, Expand,
+ * movement/x32-copy-strided.wgsl, x32-transpose-16x16-tiled.wgsl and x32-concat-4.wgsl through Transpose, Slice, Split, Concat, Expand,
  * Tile, DepthToSpace/SpaceToDepth, and the zero-copy aliases (Reshape and friends), against the reference.
  * Copies are exact.
  */
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { TRANSPOSE_TILED_KERNEL, asBatchedTranspose, reducePermutation } from '../../src/backends/webgpu/lower/transpose.js';
 import type { ModelSpec } from '../helpers/onnx-builder.js';
 import { randomTensor } from '../helpers/onnx-builder.js';
 import { expectMatchesReference, f32, skipWithoutGpu } from './harness.js';
@@ -23,6 +24,47 @@ describe('webgpu data movement', () => {
   it('Transpose 4-D [0,2,3,1]', single('Transpose', [2, 3, 5, 7], { perm: [0, 2, 3, 1] }));
   it('Transpose default (reverse) 3-D', single('Transpose', [3, 4, 5]));
   it('Transpose 6-D', single('Transpose', [2, 1, 3, 2, 2, 3], { perm: [5, 3, 1, 0, 4, 2] }));
+});
+
+describe('webgpu tiled Transpose (movement/x32-transpose-16x16-tiled.wgsl)', () => {
+  it('reduces permutations: unit axes dropped, axes that stay adjacent merged', () => {
+    expect(reducePermutation([2, 3, 5, 7], [0, 2, 3, 1])).toEqual({ dims: [2, 3, 35], perm: [0, 2, 1] });
+    expect(reducePermutation([4, 1, 6], [2, 1, 0])).toEqual({ dims: [4, 6], perm: [1, 0] });
+    expect(reducePermutation([2, 3, 4], [1, 2, 0])).toEqual({ dims: [2, 12], perm: [1, 0] });
+    expect(reducePermutation([2, 3, 4, 5], [0, 2, 1, 3])).toEqual({ dims: [2, 3, 4, 5], perm: [0, 2, 1, 3] });
+    expect(asBatchedTranspose([2, 3, 4, 5], [0, 2, 1, 3])).toBeUndefined(); // the inner axis stays inner: strided copy
+    expect(asBatchedTranspose([2, 3, 5, 7], [0, 2, 3, 1])).toEqual({ batch: 2, rows: 3, columns: 35 });
+  });
+
+  // Edge sizes the XNNPACK way: equal to the 16×16 tile, a multiple, below, above (odd), batched.
+  const cases: [string, number[], number[]][] = [
+    ['tile-sized 16×16', [16, 16], [1, 0]],
+    ['a multiple, 32×48', [32, 48], [1, 0]],
+    ['below the tile, 3×5', [3, 5], [1, 0]],
+    ['above the tile, odd 17×33, batched ×3', [3, 17, 33], [0, 2, 1]],
+    ['NCHW → NHWC, odd', [2, 19, 5, 7], [0, 2, 3, 1]],
+    ['NHWC → NCHW with a unit axis', [1, 9, 7, 21], [0, 3, 1, 2]],
+    ['rotation [1, 2, 0] of 3×4×37', [3, 4, 37], [1, 2, 0]],
+  ];
+  for (const [name, dims, perm] of cases) {
+    it(`${name}: exact, on the tiled kernel`, async (context) => {
+      if (skipWithoutGpu(context)) return;
+      const spec = { inputs: [f32('x', dims)], outputs: [f32('y')], nodes: [{ op: 'Transpose', inputs: ['x'], outputs: ['y'], attrs: { perm } }] };
+      const model = await expectMatchesReference(spec, { x: randomTensor(dims, 7) }, { tolerance: 0 });
+      expect(model.placement[0]!.kernel).toBe(TRANSPOSE_TILED_KERNEL);
+      model.release();
+    });
+  }
+  it('a permutation that keeps the inner axis stays a strided copy', async (context) => {
+    if (skipWithoutGpu(context)) return;
+    const spec = { inputs: [f32('x', [2, 3, 5, 4])], outputs: [f32('y')], nodes: [{ op: 'Transpose', inputs: ['x'], outputs: ['y'], attrs: { perm: [0, 2, 1, 3] } }] };
+    const model = await expectMatchesReference(spec, { x: randomTensor([2, 3, 5, 4], 8) }, { tolerance: 0 });
+    expect(model.placement[0]!.kernel).toBe('movement/x32-copy-strided.wgsl');
+    model.release();
+  });
+});
+
+describe('webgpu data movement, continued', () => {
   it('Slice with steps and negative indices', single('Slice', [20, 10, 5], {}, [ints('starts', [-18, 1]), ints('ends', [-2, 1000]), ints('axes', [0, 1]), ints('steps', [3, 2])]));
   it('Slice with negative steps', single('Slice', [20, 10, 5], {}, [ints('starts', [20, 10, 4]), ints('ends', [0, 0, 1]), ints('axes', [0, 1, 2]), ints('steps', [-1, -3, -1])]));
   it('Expand', single('Expand', [3, 1, 4], {}, [ints('shape', [2, 3, 5, 4])]));

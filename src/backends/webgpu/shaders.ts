@@ -44,6 +44,7 @@ import gatherND from '../../../kernels-wgsl/movement/x32-gather-nd.wgsl?raw';
 import scatter from '../../../kernels-wgsl/movement/x32-scatter-search.wgsl?raw';
 import pad from '../../../kernels-wgsl/movement/x32-pad.wgsl?raw';
 import trilu from '../../../kernels-wgsl/movement/x32-trilu-direct.wgsl?raw';
+import transpose16x16 from '../../../kernels-wgsl/movement/x32-transpose-16x16-tiled.wgsl?raw';
 import instanceNorm from '../../../kernels-wgsl/normalization/f32-instancenorm-workgroup.wgsl?raw';
 import layernorm from '../../../kernels-wgsl/normalization/f32-layernorm-workgroup.wgsl?raw';
 import lrn from '../../../kernels-wgsl/normalization/f32-lrn-direct.wgsl?raw';
@@ -90,6 +91,7 @@ export const WGSL_SOURCES: Readonly<Record<string, string>> = {
   'movement/x32-pad.wgsl': pad,
   'movement/x32-split-4.wgsl': split4,
   'movement/x32-trilu-direct.wgsl': trilu,
+  'movement/x32-transpose-16x16-tiled.wgsl': transpose16x16,
   'normalization/f32-instancenorm-workgroup.wgsl': instanceNorm,
   'normalization/f32-layernorm-workgroup.wgsl': layernorm,
   'normalization/f32-lrn-direct.wgsl': lrn,

@@ -1,6 +1,6 @@
 /**
- * Data movement: Transpose, Slice, Expand, Tile and DepthToSpace/SpaceToDepth (6-D transposes) on the strided-copy
- * kernel kernels-wgsl/movement/x32-copy-strided.wgsl; Concat and Split on x32-concat-4 / x32-split-4 (one dispatch
+ * Data movement: Transpose (tiled when it is a batched 2-D transpose, transpose.ts), Slice, Expand, Tile and
+ * DepthToSpace/SpaceToDepth (6-D transposes) on the strided-copy kernel kernels-wgsl/movement/x32-copy-strided.wgsl; Concat and Split on x32-concat-4 / x32-split-4 (one dispatch
  * per four inputs or outputs). Reshape, Flatten, Squeeze, Unsqueeze, Identity and Dropout move nothing: their
  * output aliases the input's buffer.
  * Shape-like inputs (starts, repeats, split sizes…) must be constants — specialisation has folded them.
@@ -11,6 +11,7 @@ import { stridesOf } from '../../../ir/shape.js';
 import { broadcastStrides, sliceAxes, sliceRange, splitCount, splitSizes } from '../../../ir/reference/movement.js';
 import { type Dispatch, type Lowering, type Step, constantNumbers, isGpuFloat, staticDims } from '../lowering.js';
 import { Uniforms, linearGrid } from '../uniforms.js';
+import { transposeDispatch } from './transpose.js';
 
 export const COPY_KERNEL = 'movement/x32-copy-strided.wgsl';
 export const CONCAT_KERNEL = 'movement/x32-concat-4.wgsl';
@@ -131,7 +132,8 @@ export const movementLowering: Lowering = {
       case 'Transpose': {
         const given = node.attrs.perm as number[];
         const perm = given.length ? given.map((p) => (p < 0 ? p + dims.length : p)) : dims.map((_, i) => dims.length - 1 - i);
-        return gpuStep([copy(x, y, perm.map((p) => dims[p]!), perm.map((p) => strides[p]!))]);
+        const dispatch = transposeDispatch(x, y, dims, perm, (viewDims, viewStrides) => copy(x, y, viewDims, viewStrides));
+        return { kind: 'gpu', kernel: dispatch.shader.file, dispatches: [dispatch] };
       }
       case 'Slice': {
         const view = sliceView(node, ctx.graph)!;
