@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { setGpu, webgpuBackend } from '../../src/backends/webgpu/index.js';
+import { referenceBackend } from '../../src/backends/reference/index.js';
 import { importModel } from '../../src/convert/index.js';
 import { InferenceSession, Tensor } from '../../src/index.js';
 import { buildModel, randomTensor } from '../helpers/onnx-builder.js';
@@ -96,6 +97,36 @@ describe('webgpu plans', () => {
     expect(second.get('y')!.dims).toEqual([3, 8]);
     expect(second.get('u')!.dims).toEqual([2, 3, 4, 1]);
     expect(Array.from(second.get('y')!.data as Float32Array)).toEqual(Array.from(x.data as Float32Array, (v) => -v));
+    model.release();
+  });
+
+  it("Resize's float32 scales (and an int32 axis) are shape inputs too: bound per value, the Resize runs on the GPU", async (context) => {
+    if (skipWithoutGpu(context)) return;
+    const spec = {
+      inputs: [f32('x', [1, 2, 3, 5]), f32('scales', [4]), { name: 'axis', type: 'int32' as const, dims: [] }],
+      outputs: [f32('y'), f32('c')],
+      nodes: [
+        { op: 'Resize', inputs: ['x', '', 'scales'], outputs: ['y'], attrs: { mode: 'linear' } },
+        { op: 'CumSum', inputs: ['x', 'axis'], outputs: ['c'] },
+      ],
+    };
+    const graph = importModel(buildModel(spec));
+    const model = await compileGraph(graph);
+    const reference = await referenceBackend.compile(graph, {});
+    const x = randomTensor([1, 2, 3, 5], 9);
+    const feeds = (scales: number[], axis: number) => new Map<string, Tensor>([
+      ['x', x], ['scales', new Tensor('float32', Float32Array.from(scales), [4])], ['axis', new Tensor('int32', Int32Array.from([axis]), [])],
+    ]);
+    for (const [scales, axis] of [[[1, 1, 2, 1.5], 3], [[1, 1, 0.5, 3], -2], [[1, 1, 2, 1.5], 1]] as [number[], number][]) {
+      const got = await model.run(feeds(scales, axis), ['y', 'c']);
+      const want = await reference.run(feeds(scales, axis), ['y', 'c']);
+      expect(model.placement.map((p) => p.backend)).toEqual(['webgpu', 'webgpu']);
+      for (const name of ['y', 'c']) {
+        expect(got.get(name)!.dims).toEqual(want.get(name)!.dims);
+        const [a, b] = [got.get(name)!.data as Float32Array, want.get(name)!.data as Float32Array];
+        b.forEach((w, i) => expect(Math.abs(a[i]! - w), `${name}[${i}]`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(w))));
+      }
+    }
     model.release();
   });
 

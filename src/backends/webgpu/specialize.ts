@@ -1,7 +1,8 @@
 /**
  * Plans are per input shape (the wasm backend's specialisation: symbolic dims bound, then everything that became
- * constant folded), and here also per value of "shape inputs": small int64 graph inputs that every consumer reads
- * only as a shape argument (Reshape's shape, Slice's starts…, Unsqueeze's axes, Resize's sizes…). Binding their
+ * constant folded), and here also per value of "shape inputs": small int64/int32 graph inputs that every consumer
+ * reads only as a shape argument (Reshape's shape, Slice's starts…, Unsqueeze's axes, Resize's sizes…), and the
+ * float32 ones Resize reads as its roi and scales (which decide its output shape and taps). Binding their
  * values at plan time folds the int64 arithmetic away and lets the GPU kernels, which need those arguments as
  * constants, run the nodes. Data inputs (token ids feeding a Gather…) never qualify, so a plan is not rebuilt
  * because data changed.
@@ -19,6 +20,8 @@ const SHAPE_ARGUMENTS: Partial<Record<string, readonly number[]>> = {
   ReduceMin: [1], ReduceProd: [1], ReduceSum: [1], ReduceSumSquare: [1], ConstantOfShape: [0], Pad: [1, 3], TopK: [1],
   Trilu: [1], CumSum: [1],
 };
+/** Float32 input positions that are shape arguments too: Resize's roi and scales. */
+const FLOAT_SHAPE_ARGUMENTS: Partial<Record<string, readonly number[]>> = { Resize: [1, 2] };
 const MAX_SHAPE_INPUT_ELEMENTS = 64;
 
 /** Graph inputs whose values become plan-time constants. */
@@ -26,9 +29,10 @@ export function shapeInputs(graph: Graph): string[] {
   return graph.inputs.filter((name) => {
     const info = graph.tensor(name);
     const dims = info.dims;
-    if (info.type !== 'int64' || !dims || !dims.every((d) => typeof d === 'number') || (dims as number[]).reduce((a, b) => a * b, 1) > MAX_SHAPE_INPUT_ELEMENTS) return false;
+    const table = info.type === 'int64' || info.type === 'int32' ? SHAPE_ARGUMENTS : info.type === 'float32' ? FLOAT_SHAPE_ARGUMENTS : undefined;
+    if (!table || !dims || !dims.every((d) => typeof d === 'number') || (dims as number[]).reduce((a, b) => a * b, 1) > MAX_SHAPE_INPUT_ELEMENTS) return false;
     const readers = graph.nodes.filter((node) => node.inputs.includes(name));
-    const asShape = (node: (typeof readers)[number]) => node.inputs.every((input, i) => input !== name || (SHAPE_ARGUMENTS[node.op] ?? []).includes(i));
+    const asShape = (node: (typeof readers)[number]) => node.inputs.every((input, i) => input !== name || (table[node.op] ?? []).includes(i));
     return readers.length > 0 && readers.every(asShape) && !graph.outputs.includes(name);
   });
 }
@@ -38,7 +42,8 @@ export function planKey(graph: Graph, shapeNames: readonly string[], dims: Map<s
   const parts = graph.inputs.map((name) => (dims.get(name) ?? []).join('x'));
   for (const name of shapeNames) {
     const value = feeds?.get(name);
-    parts.push(value ? Array.from(value.data as BigInt64Array, String).join(',') : '?');
+    // Floats by their exact decimal form (String() round-trips every float32 value; -0 and NaN kept apart).
+    parts.push(value ? Array.from(value.data as ArrayLike<number | bigint>, (v) => (Object.is(v, -0) ? '-0' : String(v))).join(',') : '?');
   }
   return parts.join('|');
 }
