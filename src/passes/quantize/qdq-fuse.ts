@@ -14,8 +14,9 @@
  * float rounding does; that is the point of integer kernels and how TFLite computes).
  *
  * Steps:
- *   1. uint8 activations between quantized ops become int8 with zero point − 128 (an exact change of
- *      representation; the integer kernels are int8). Graph inputs and outputs keep their types.
+ *   1. uint8 activations (QDQ islands and onnxruntime's uint8 QOperator graphs alike) become int8 with zero point
+ *      − 128, an exact change of representation: the integer kernels are int8 (retype-uint8.ts). Graph inputs and
+ *      outputs keep their types.
  *   2. Each Conv / FusedConv / Gemm / FusedGemm / MatMul / FusedMatMul / Add / Mul / AveragePool /
  *      GlobalAveragePool whose output is read only by one per-tensor int8 QuantizeLinear, whose activation inputs
  *      come from per-tensor int8 DequantizeLinear nodes and whose weights are DequantizeLinear over integer
@@ -38,6 +39,7 @@ import { Tensor } from '../../ir/tensor.js';
 import { eliminateDeadNodes } from '../eliminate-dead-nodes.js';
 import { GraphView, addConstant, replacePattern, rewriteAll } from '../match.js';
 import type { Pass } from '../pass.js';
+import { retypeUint8 } from './retype-uint8.js';
 
 const f32 = Math.fround;
 const MOVEMENT: readonly OpType[] = ['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose'];
@@ -64,27 +66,7 @@ export const fuseQdq: Pass = {
   },
 };
 
-// ---- step 1: uint8 → int8 between quantized ops ----
-
-function retypeUint8(graph: Graph): boolean {
-  const view = new GraphView(graph);
-  let changed = false;
-  for (const node of graph.nodes) {
-    if (node.op !== 'QuantizeLinear') continue;
-    const output = node.outputs[0]!;
-    if (graph.tensors.get(output)?.type !== 'uint8' || view.isGraphOutput(output)) continue;
-    const readers = view.consumers(output);
-    if (readers.length === 0 || !readers.every((r) => r.op === 'DequantizeLinear' && r.inputs[0] === output && perTensorZero(graph, r) !== undefined)) continue;
-    const zp = perTensorZero(graph, node);
-    if (zp === undefined) continue;
-    node.inputs[2] = int8Constant(graph, zp - 128);
-    node.attrs = { ...node.attrs, output_dtype: '' };
-    graph.tensor(output).type = 'int8';
-    for (const reader of readers) reader.inputs[2] = int8Constant(graph, perTensorZero(graph, reader)! - 128);
-    changed = true;
-  }
-  return changed;
-}
+// ---- step 2 / 3: islands → quantized ops ----
 
 /** The zero point of a per-tensor Q/DQ node with constant parameters (0 when omitted), else undefined. */
 function perTensorZero(graph: Graph, node: Node): number | undefined {
@@ -98,8 +80,6 @@ function perTensorZero(graph: Graph, node: Node): number | undefined {
 function int8Constant(graph: Graph, value: number): string {
   return addConstant(graph, 'qdq_zero_point', new Tensor('int8', Int8Array.of(value), []));
 }
-
-// ---- step 2 / 3: islands → quantized ops ----
 
 /** The int8 activation behind float tensor `name`: a per-tensor int8 DequantizeLinear's input. */
 function dequantized(graph: Graph, view: GraphView, name: string): QTensor | undefined {

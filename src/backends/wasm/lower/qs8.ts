@@ -1,9 +1,9 @@
 /**
  * Quantized operators (ops/qlinear.ts, made by src/passes/quantize/qdq-fuse.ts) on the int8 kernels of
  * kernels-wasm/qs8-*: convolutions (1×1 as GEMM, depthwise direct, others as indirect GEMM), QGemm/QLinearMatMul
- * with constant B, QLinearAdd/QLinearMul, average/global-average/max pooling. Activations are int8 NHWC in the
- * arena; weights are packed once per session with the requantization multipliers (a_scale · w_scale / y_scale)
- * and the zero-point corrections folded in. Also QuantizeLinear / DequantizeLinear of activations (per tensor),
+ * with constant B, QLinearAdd/QLinearMul, average/global-average/max pooling, QLinearConcat (block copies and
+ * 256-entry requantization tables). Activations are int8 NHWC in the arena; weights are packed once per session
+ * with the requantization multipliers (a_scale · w_scale / y_scale) and the zero-point corrections folded in. Also QuantizeLinear / DequantizeLinear of activations (per tensor),
  * as TypeScript loops on the arena, where quantized islands meet float ops.
  * Every kernel matches the op's reference bit for bit (test/backends/wasm-qs8.test.ts).
  */
