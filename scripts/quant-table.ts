@@ -3,7 +3,7 @@
  * float32 .wlm, worst-case cosine similarity of the outputs against float32 over the evaluation images, and top-1
  * agreement, for fp16 / int8-weights / int8 on the reference and wasm backends.
  *
- *   npx tsx scripts/quant-table.ts [--method minmax|percentile|mse|kl|auto] [--adaptive-rounding]
+ *   npx tsx scripts/quant-table.ts [--method minmax (default)|percentile|mse|kl|auto] [--adaptive-rounding]
  *
  * Calibration (int8) uses 4 images, evaluation 4 others, from ../shared/models/images, pre-processed as MODELS.md
  * says for this model: bilinear resize to 224×224, (pixel − 127.5) / 127.5, NHWC. test/convert/quantize-mobilenet
@@ -71,7 +71,7 @@ function cosine(a: Float32Array, b: Float32Array): number {
 
 const argmax = (values: Float32Array) => values.reduce((best, v, i) => (v > values[best]! ? i : best), 0);
 
-export async function measure(method: CalibrationMethod = 'mse', adaptiveRounding = false): Promise<{ fp32Bytes: number; rows: Row[]; top1: number[] }> {
+export async function measure(method: CalibrationMethod = 'minmax', adaptiveRounding = false): Promise<{ fp32Bytes: number; rows: Row[]; top1: number[] }> {
   const source = new Uint8Array(readFileSync(MODEL));
   const fp32 = await convert(source);
   const evaluation = EVALUATION_IMAGES.map(image);
@@ -117,7 +117,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     process.exit(1);
   }
   const flag = process.argv.indexOf('--method');
-  const method = (flag > 0 ? process.argv[flag + 1] : 'mse') as CalibrationMethod;
+  const method = (flag > 0 ? process.argv[flag + 1] : 'minmax') as CalibrationMethod;
   const adaptiveRounding = process.argv.includes('--adaptive-rounding');
   const result = await measure(method, adaptiveRounding);
   console.log(`mobilenet-v1-0.25-224-float.tflite; int8 calibrated on ${CALIBRATION_IMAGES.join(', ')} (${method}${adaptiveRounding ? ', adaptive rounding' : ''});`);

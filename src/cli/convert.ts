@@ -15,7 +15,8 @@ import { printedHelp, readModelFile, sourceOptions } from './model-files.js';
 
 const HELP = `usage: weblite convert <model.onnx | model.tflite | deploy.prototxt> [-o model.wlm] [--weights model.caffemodel]
          [--fp16 | --int8-weights | --int8 --calibration DIR [--mean M] [--std S] [--size N|WxH] [--layout nhwc|nchw]
-         [--calibration-method minmax|percentile|mse|kl|auto] [--percentile P] [--no-bias-correction] [--adaptive-rounding]] [--no-optimize]
+         [--calibration-method minmax|percentile|mse|kl|auto] [--percentile P] [--no-bias-correction] [--adaptive-rounding]
+         [--int16-activations auto|none|NAME,…]] [--no-optimize]
 
 Converts an ONNX model (opsets 7–18; external data is read from files next to the model), a TFLite model (float,
 uint8 or int8) or a Caffe model (deploy.prototxt + .caffemodel) to weblite's .wlm format: constant folding, dead-node and Identity/Dropout removal,
@@ -42,6 +43,9 @@ options:
   --percentile <p>      with percentile: the share of values kept in range (default 99.999)
   --no-bias-correction  keep biases as rounded (default: match each layer's mean output to the float model)
   --adaptive-rounding   round weights to minimise each layer's output error on the calibration data
+  --int16-activations   auto (default): store as int16 the few activations whose 8-bit rounding dominates the
+                        output error (measured one at a time on the calibration data; computed in float on wasm);
+                        none: every activation int8; or a comma-separated list of activation tensor names
   --no-optimize         keep the graph as imported (no folding/elimination)
   -h, --help            this help`;
 
@@ -64,6 +68,7 @@ export async function convertCommand(args: string[]): Promise<void> {
       percentile: { type: 'string' },
       'no-bias-correction': { type: 'boolean' },
       'adaptive-rounding': { type: 'boolean' },
+      'int16-activations': { type: 'string' },
       'no-optimize': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -89,6 +94,7 @@ export async function convertCommand(args: string[]): Promise<void> {
     throw new WebliteError('BAD_ARGUMENT', 'convert: --int8 needs --calibration DIR (a folder of representative inputs: images, .npy or .bin)');
   }
   if (values.calibration && !values.int8) throw new WebliteError('BAD_ARGUMENT', 'convert: --calibration is for --int8');
+  if (values['int16-activations'] !== undefined && !values.int8) throw new WebliteError('BAD_ARGUMENT', 'convert: --int16-activations is for --int8');
   const method = values['calibration-method'] as CalibrationMethod | undefined;
   if (method !== undefined && !CALIBRATION_METHODS.includes(method)) {
     throw new WebliteError('BAD_ARGUMENT', `convert: --calibration-method must be ${CALIBRATION_METHODS.join(', ')}; got '${method}'`);
@@ -107,6 +113,7 @@ export async function convertCommand(args: string[]): Promise<void> {
       percentile: values.percentile === undefined ? undefined : Number(values.percentile),
       biasCorrection: !values['no-bias-correction'],
       adaptiveRounding: values['adaptive-rounding'],
+      int16Activations: wideActivations(values['int16-activations']),
     });
     printLayerReport(float, graph, samples);
   }
@@ -120,4 +127,12 @@ export async function convertCommand(args: string[]): Promise<void> {
   console.log(`  nodes: ${graph.nodes.length}  (${opHistogram(graph)})`);
   console.log(`  parameters: ${parameterCount(graph).toLocaleString('en-US')}`);
   console.log(`  size: ${formatBytes(bytes.length + (source.weights?.length ?? 0))} → ${formatBytes(wlm.length)}`);
+}
+
+/** --int16-activations: 'auto', 'none' or tensor names separated by commas. */
+function wideActivations(value: string | undefined): 'auto' | 'none' | string[] | undefined {
+  if (value === undefined || value === 'auto' || value === 'none') return value;
+  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  if (names.length === 0) throw new WebliteError('BAD_ARGUMENT', `convert: --int16-activations must be auto, none or tensor names; got '${value}'`);
+  return names;
 }

@@ -44,6 +44,11 @@ export interface ConvertOptions {
   biasCorrection?: boolean;
   /** quantize 'int8': round weights to minimise each layer's output error on the calibration data (default false). */
   adaptiveRounding?: boolean;
+  /**
+   * quantize 'int8': activations stored as int16 — 'auto' (default: the few that dominate the output error),
+   * 'none', or tensor names.
+   */
+  int16Activations?: 'auto' | 'none' | readonly string[];
   /** Caffe: the .caffemodel weights for a deploy.prototxt. */
   weights?: Uint8Array | ArrayBuffer;
   /** Caffe: the .caffemodel's name, for error messages. */
@@ -95,6 +100,7 @@ export function importModel(source: ModelSource, options: ConvertOptions = {}): 
       percentile: options.percentile,
       biasCorrection: options.biasCorrection,
       adaptiveRounding: options.adaptiveRounding,
+      int16Activations: options.int16Activations,
       onProgress: options.onProgress && ((fraction) => options.onProgress!('calibrating', 0.6 + 0.3 * fraction)),
     });
   }

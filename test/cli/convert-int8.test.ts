@@ -65,11 +65,23 @@ describe('weblite convert --int8', () => {
     const text = lines.join('\n');
     expect(text).toMatch(/calibrating on 3 samples/);
     expect(text).toMatch(/per-layer cosine similarity to float32/);
-    expect(text).toMatch(/\n {2}y +FusedConv +0\.9\d+/);
+    expect(text).toMatch(/\n {2}y +FusedConv +int8 +0\.9\d+/);
     const graph = readWlm(new Uint8Array(readFileSync(output)), 'model.wlm');
     expect(graph.metadata.properties.quantization).toBe('int8');
     expect(graph.metadata.properties.quantization_calibration).toMatch(/^percentile 99.999, 3 samples/);
     expect(graph.nodes.map((node) => node.op)).toContain('QuantizeLinear');
+
+    // --int16-activations names tensors to store as int16; the report and the metadata say so.
+    lines.length = 0;
+    await convertCommand([join(dir, 'model.onnx'), '--int8', '--calibration', dir, '-o', output, '--int16-activations', 'y']);
+    expect(lines.join('\n')).toMatch(/\n {2}y +FusedConv +int16 +0\.99\d+/);
+    const wide = readWlm(new Uint8Array(readFileSync(output)), 'model.wlm');
+    expect(wide.metadata.properties.quantization_calibration).toMatch(/, int16: y$/);
+    expect(wide.tensors.get(wide.nodes.find((node) => node.op === 'QuantizeLinear' && node.inputs[0] !== 'image')!.outputs[0]!)?.type).toBe('int16');
+    await expect(convertCommand([join(dir, 'model.onnx'), '--int8', '--calibration', dir, '-o', output, '--int16-activations', 'nope'])).rejects.toThrow(
+      /int16Activations names 'nope', which is not a quantized activation/,
+    );
+    await expect(convertCommand([join(dir, 'model.onnx'), '--int16-activations', 'y'])).rejects.toThrow(/--int16-activations is for --int8/);
   });
 
   it('rejects --int8 without calibration data, and calibration without --int8', async () => {

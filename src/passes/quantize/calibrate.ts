@@ -104,6 +104,8 @@ export function runObserved(graph: Graph, sample: CalibrationSample, hooks: RunH
 export interface Calibration {
   /** Each parameter group's int8 parameters (keyed by the group's representative tensor). */
   params: Map<string, ActivationParams>;
+  /** The range each group's parameters were derived from. */
+  ranges: Map<string, Range>;
   /** Per output channel, the float graph's mean pre-activation output of each product with a bias slot, by node name. */
   preactivationMeans: Map<string, Float64Array>;
 }
@@ -164,5 +166,5 @@ export function calibrate(graph: Graph, plan: QdqPlan, samples: CalibrationSampl
   const chosen = estimators.length > 1 ? selectRanges(graph, plan, samples, candidates) : undefined;
   const groupRanges = new Map([...candidates].map(([group, ranges]) => [group, ranges[chosen?.get(group) ?? 0]!]));
   const params = new Map([...groupRanges].map(([group, range]) => [group, activationParams(range)]));
-  return { params, preactivationMeans: new Map([...means].map(([name, mean]) => [name, mean.value])) };
+  return { params, ranges: groupRanges, preactivationMeans: new Map([...means].map(([name, mean]) => [name, mean.value])) };
 }

@@ -8,7 +8,8 @@
  *   'int8-weights'  matrix-product weights as per-output-channel symmetric int8, other
  *                   large constants as binary16, small biases unchanged                   (~25–30% of fp32)
  *   'int8'          calibrated full-integer quantization in ONNX's QDQ form (int8-static.ts): int8 weights per
- *                   channel, int32 biases, asymmetric int8 activations from calibration   (~25–30% of fp32)
+ *                   channel, int32 biases, asymmetric int8 activations from calibration (int16 for the few
+ *                   whose rounding dominates the output error, sensitivity.ts)          (~25–30% of fp32)
  *
  * fp16 and int8-weights leave the computation in float; int8 changes what is computed (activations are rounded to
  * their calibrated grid), which integer kernels then compute exactly (qdq-fuse.ts).

@@ -29,7 +29,9 @@ export interface Rewritten {
 }
 
 /** Rewrites `graph` in QDQ form. */
-export function rewriteQdq(graph: Graph, plan: QdqPlan, calibration: Calibration, options: { biasCorrection: boolean }): Rewritten {
+export function rewriteQdq(
+  graph: Graph, plan: QdqPlan, calibration: Calibration, options: { biasCorrection: boolean; wide?: ReadonlySet<string> },
+): Rewritten {
   const biases: BiasSite[] = [];
   const products: ReconstructSite[] = [];
   const nodeNames = new Set(graph.nodes.map((node) => node.name));
@@ -47,7 +49,7 @@ export function rewriteQdq(graph: Graph, plan: QdqPlan, calibration: Calibration
     graph.tensors.set(name, { name, type: value.type, dims: [...value.dims], value });
     return name;
   };
-  const intermediate = (prefix: string, type: 'int8' | 'float32', like: string): string => {
+  const intermediate = (prefix: string, type: 'int8' | 'int16' | 'float32', like: string): string => {
     const name = graph.uniqueName(prefix);
     const dims = graph.tensors.get(like)?.dims;
     graph.tensors.set(name, { name, type, dims: dims ? [...dims] : undefined });
@@ -81,7 +83,10 @@ export function rewriteQdq(graph: Graph, plan: QdqPlan, calibration: Calibration
   };
 
   const groupConstants = new Map<string, [string, string]>();
-  const paramsOf = (name: string) => calibration.params.get(plan.group.get(name)!)!;
+  // Groups chosen for 16 bits (sensitivity.ts) get int16 parameters over the same range.
+  const wide = options.wide ?? new Set<string>();
+  const params = new Map([...calibration.params].map(([group, value]) => [group, wide.has(group) ? activationParams(calibration.ranges.get(group)!, 16) : value]));
+  const paramsOf = (name: string) => params.get(plan.group.get(name)!)!;
   const constantsOf = (name: string): [string, string] => {
     const group = plan.group.get(name)!;
     let names = groupConstants.get(group);
@@ -89,7 +94,7 @@ export function rewriteQdq(graph: Graph, plan: QdqPlan, calibration: Calibration
       const { scale, zeroPoint } = paramsOf(name);
       names = [
         constant(`${group}_scale`, new Tensor('float32', Float32Array.of(scale), [])),
-        constant(`${group}_zero_point`, new Tensor('int8', Int8Array.of(zeroPoint), [])),
+        constant(`${group}_zero_point`, wide.has(group) ? new Tensor('int16', Int16Array.of(zeroPoint), []) : new Tensor('int8', Int8Array.of(zeroPoint), [])),
       ];
       groupConstants.set(group, names);
     }
@@ -97,7 +102,7 @@ export function rewriteQdq(graph: Graph, plan: QdqPlan, calibration: Calibration
   };
   const quantizeDequantize = (source: string, target: string, name: string) => {
     const [scale, zeroPoint] = constantsOf(name);
-    const quantized = intermediate(`${name}_quantized`, 'int8', source);
+    const quantized = intermediate(`${name}_quantized`, wide.has(plan.group.get(name)!) ? 'int16' : 'int8', source);
     add('QuantizeLinear', [source, scale, zeroPoint], quantized, { axis: 1 });
     add('DequantizeLinear', [quantized, scale, zeroPoint], target, { axis: 1 });
   };

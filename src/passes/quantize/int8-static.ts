@@ -21,11 +21,12 @@ import { eliminateDeadNodes } from '../eliminate-dead-nodes.js';
 import type { Pass } from '../pass.js';
 import { type BiasSite, correctBiases } from './bias-correction.js';
 import { Tensor } from '../../ir/tensor.js';
-import { type CalibrationSample, calibrate, checkCalibration } from './calibrate.js';
+import { type Calibration, type CalibrationSample, calibrate, checkCalibration } from './calibrate.js';
 import { rewriteQdq } from './int8-rewrite.js';
-import { planQdq } from './qdq-plan.js';
+import { type QdqPlan, planQdq } from './qdq-plan.js';
 import { reconstructWeights } from './reconstruct.js';
 import { CALIBRATION_METHODS, type CalibrationMethod, DEFAULT_PERCENTILE } from './ranges.js';
+import { type WideActivations, chooseWide, measureSensitivity } from './sensitivity.js';
 
 export interface StaticQuantizationOptions {
   /** Representative inputs: one record per sample, mapping every graph input to a Tensor. */
@@ -46,6 +47,12 @@ export interface StaticQuantizationOptions {
    * but that does not carry over to the softmax of four low-confidence evaluation images (see the test).
    */
   adaptiveRounding?: boolean;
+  /**
+   * Activations stored as int16 instead of int8: 'auto' (default) measures each activation group's share of the
+   * output error and widens the few that dominate (sensitivity.ts), 'none' keeps every activation int8, a list
+   * names tensors whose groups get int16. int16 tensors are computed in float by backends without int16 kernels.
+   */
+  int16Activations?: WideActivations;
   /** Called after each calibration run with the fraction done (0–1). */
   onProgress?: (fraction: number) => void;
 }
@@ -73,7 +80,8 @@ export function quantizeInt8Static(options: StaticQuantizationOptions): Pass {
       const calibration = calibrate(graph, plan, samples, { method, percentile, biasCorrection: biasCorrection && !adaptiveRounding, onProgress: options.onProgress });
       // The rounding compares each product with the float graph's, run beside the QDQ graph.
       const float = adaptiveRounding ? cloneGraph(graph) : undefined;
-      const { biases, products } = rewriteQdq(graph, plan, calibration, { biasCorrection });
+      const wide = chooseWideGroups(graph, plan, calibration, samples, options.int16Activations ?? 'auto');
+      const { biases, products } = rewriteQdq(graph, plan, calibration, { biasCorrection, wide });
       if (float) reconstructWeights(graph, float, products, samples);
       else if (biasCorrection) correctBiases(graph, biases, calibration.preactivationMeans, samples);
       storeBiasesAsFloat(graph, biases);
@@ -81,10 +89,29 @@ export function quantizeInt8Static(options: StaticQuantizationOptions): Pass {
       inferShapes(graph);
       graph.metadata.properties[CALIBRATION_PROPERTY] =
         `${method === 'percentile' ? `percentile ${percentile}` : method}, ${samples.length} sample${samples.length === 1 ? '' : 's'}` +
-        `${adaptiveRounding ? ', adaptive rounding' : ''}${biasCorrection ? ', bias correction' : ''}`;
+        `${adaptiveRounding ? ', adaptive rounding' : ''}${biasCorrection ? ', bias correction' : ''}` +
+        `${wide.size > 0 ? `, int16: ${plan.activations.filter((name) => wide.has(name)).join(' ')}` : ""}`;
       return true;
     },
   };
+}
+
+/** The parameter groups to store as int16 (see StaticQuantizationOptions.int16Activations). */
+function chooseWideGroups(graph: Graph, plan: QdqPlan, calibration: Calibration, samples: CalibrationSample[], choice: WideActivations): Set<string> {
+  if (choice === 'none') return new Set();
+  if (choice === 'auto') return chooseWide(measureSensitivity(graph, plan, calibration.params, samples));
+  if (!Array.isArray(choice)) {
+    throw new WebliteError('BAD_ARGUMENT', `quantize int8: int16Activations must be 'auto', 'none' or a list of tensor names, got ${JSON.stringify(choice)}`);
+  }
+  const groups = new Set<string>();
+  for (const name of choice) {
+    const group = plan.group.get(name);
+    if (group === undefined) {
+      throw new WebliteError('BAD_ARGUMENT', `quantize int8: int16Activations names '${name}', which is not a quantized activation (${plan.activations.length} are; the CLI's per-layer report lists them)`);
+    }
+    groups.add(group);
+  }
+  return groups;
 }
 
 

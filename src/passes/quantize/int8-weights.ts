@@ -38,7 +38,6 @@ export function quantizePerChannel(value: Tensor<'float32'>, axis: number, minim
   const dims = value.dims;
   const channels = dims[axis]!;
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
   const data = value.data;
   const channelOf = (index: number) => Math.floor(index / inner) % channels;
 
@@ -52,13 +51,12 @@ export function quantizePerChannel(value: Tensor<'float32'>, axis: number, minim
   // The scale is rounded to float32 first, so quantising divides by exactly the scale that dequantising multiplies by.
   const scales = largest.map((m, c) => Math.fround(Math.max(m / 127, minimumScales?.[c] ?? 0)));
   const quantized = new Int8Array(data.length);
-  for (let o = 0, i = 0; o < outer; o++) {
-    for (let c = 0; c < channels; c++) {
-      const scale = scales[c]!;
-      for (let k = 0; k < inner; k++, i++) {
-        quantized[i] = scale === 0 ? 0 : Math.max(-127, Math.min(127, roundHalfToEven(data[i]! / scale)));
-      }
-    }
+  // Each channel's weights in memory order, rounded balanced in groups of BLOCK_SIZE (see roundBalanced).
+  const scaled = Float64Array.from(data, (w, i) => (scales[channelOf(i)]! === 0 ? 0 : w / scales[channelOf(i)]!));
+  const members: number[][] = Array.from({ length: channels }, () => []);
+  for (let i = 0; i < data.length; i++) members[channelOf(i)]!.push(i);
+  for (const list of members) {
+    for (let start = 0; start < list.length; start += BLOCK_SIZE) roundBalanced(scaled, quantized, list.slice(start, start + BLOCK_SIZE));
   }
   const scaleDims = dims.map((d, i) => (i === axis ? d : 1));
   return { quantized: new Tensor('int8', quantized, dims), scales: new Tensor('float32', scales, scaleDims) };
@@ -79,7 +77,8 @@ export function roundBalanced(values: ArrayLike<number>, out: Int8Array, indices
     out[i] = q;
     sum += q - values[i]!;
   }
-  const moves = Math.round(Math.abs(sum));
+  // Moves that leave the sum smaller: an exact half stays (moving it would only flip its sign).
+  const moves = Math.max(0, Math.ceil(Math.abs(sum) - 0.5 - 1e-6));
   if (moves === 0) return;
   const direction = sum > 0 ? -1 : 1;
   // Elements rounded the way the sum leans, largest error first.

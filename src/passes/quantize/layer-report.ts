@@ -18,12 +18,14 @@ export interface LayerAccuracy {
   worstCosine: number;
   /** max |quantized − float| / max |float| over all samples. */
   relativeError: number;
+  /** The quantized type of the tensor ('int8', 'int16', …); undefined for a float graph output. */
+  storage?: string;
 }
 
 /** The quantized graph's activations (DequantizeLinear outputs fed by a QuantizeLinear) that the float graph has. */
-function comparedTensors(float: Graph, quantized: Graph): Map<string, OpType> {
+function comparedTensors(float: Graph, quantized: Graph): Map<string, { op: OpType; storage?: string }> {
   const producers = quantized.producers();
-  const compared = new Map<string, OpType>();
+  const compared = new Map<string, { op: OpType; storage?: string }>();
   for (const node of quantized.nodes) {
     if (node.op !== 'DequantizeLinear') continue;
     const quantize = producers.get(node.inputs[0]!);
@@ -31,9 +33,9 @@ function comparedTensors(float: Graph, quantized: Graph): Map<string, OpType> {
     const name = node.outputs[0]!;
     const op = producers.get(quantize.inputs[0]!)?.op;
     if (!op || !float.tensors.has(name) || float.inputs.includes(name)) continue;
-    compared.set(name, op);
+    compared.set(name, { op, storage: quantized.tensors.get(node.inputs[0]!)?.type });
   }
-  for (const name of quantized.outputs) if (!compared.has(name) && float.tensors.has(name)) compared.set(name, producers.get(name)?.op ?? 'Identity');
+  for (const name of quantized.outputs) if (!compared.has(name) && float.tensors.has(name)) compared.set(name, { op: producers.get(name)?.op ?? 'Identity' });
   return compared;
 }
 
@@ -63,11 +65,12 @@ export function compareLayers(float: Graph, quantized: Graph, samples: Calibrati
       total.worst = Math.min(total.worst, cosine(dot, floatNorm, quantizedNorm));
     } });
   }
-  return [...compared].map(([name, op]) => {
+  return [...compared].map(([name, { op, storage }]) => {
     const total = totals.get(name)!;
     return {
       name,
       op,
+      storage,
       cosine: cosine(total.dot, total.floatNorm, total.quantizedNorm),
       worstCosine: total.worst,
       relativeError: total.peak > 0 ? total.error / total.peak : total.error,

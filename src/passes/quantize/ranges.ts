@@ -172,12 +172,16 @@ export function union(a: Range, b: Range): Range {
   return { min: Math.min(a.min, b.min), max: Math.max(a.max, b.max) };
 }
 
-/** Asymmetric int8 parameters for a range; an all-zero tensor gets scale 1 (any scale represents it exactly). */
-export function activationParams(range: Range): ActivationParams {
+/**
+ * Asymmetric int8 (or, with `bits` 16, int16) parameters for a range; an all-zero tensor gets scale 1 (any scale
+ * represents it exactly).
+ */
+export function activationParams(range: Range, bits: 8 | 16 = 8): ActivationParams {
   const low = Math.min(range.min, 0);
   const high = Math.max(range.max, 0);
   if (!(high > low) || !Number.isFinite(high - low)) return { scale: 1, zeroPoint: 0 };
-  const scale = Math.fround((high - low) / 255);
-  const zeroPoint = Math.max(-128, Math.min(127, Math.round(-128 - low / scale)));
+  const [lowest, highest] = bits === 16 ? [-32768, 32767] : [-128, 127];
+  const scale = Math.fround((high - low) / (highest - lowest));
+  const zeroPoint = Math.max(lowest, Math.min(highest, Math.round(lowest - low / scale)));
   return { scale, zeroPoint };
 }

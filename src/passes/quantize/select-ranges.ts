@@ -16,7 +16,7 @@ import { type ActivationParams, type Range, activationParams } from './ranges.js
 
 /** For each group, the candidate (index into its list) with the least error downstream. */
 export function selectRanges(graph: Graph, plan: QdqPlan, samples: CalibrationSample[], candidates: Map<string, Range[]>): Map<string, number> {
-  const params = new Map([...candidates].map(([group, ranges]) => [group, ranges.map(activationParams)]));
+  const params = new Map([...candidates].map(([group, ranges]) => [group, ranges.map((range) => activationParams(range))]));
   const errors = new Map([...candidates].map(([group, ranges]) => [group, new Float64Array(ranges.length)]));
   const consumers = graph.consumers();
   const groupOf = (name: string) => plan.group.get(name);
