@@ -231,6 +231,21 @@ describe('quantized ops on the wasm int8 kernels (exact vs the integer reference
     await check(spec, { x: randomInput([2, 4, 5, 7], 73, 0.02), p: randomInput([1, 2, 3, 5], 74, 0.011), q: randomInput([1, 2, 3, 4], 75, outputScale) }, ['ts/concat-requantize-lut-x8']);
   });
 
+  it('QuantizeLinear(DequantizeLinear(x)) onto another grid is one table lookup per byte (int8 → int8, int8 → uint8 graph output)', async () => {
+    const b = new QdqBuilder();
+    const x = b.qdq('x', 0.0213, 3);
+    const moved = b.qdq(x, outputScale, -7); // x's int8 values requantized onto the output grid
+    b.nodes.push({ op: 'MaxPool', inputs: [moved], outputs: ['max'], attrs: { kernel_shape: [2, 2] } });
+    const max = b.qdq('max', outputScale, -7);
+    b.nodes.push({ op: 'Identity', inputs: [max], outputs: ['y'] });
+    b.nodes.push({ op: 'QuantizeLinear', inputs: [x, b.param('us', scalar(0.031)), b.param('uz', new Tensor('uint8', Uint8Array.of(130), []))], outputs: ['u'] });
+    await check(
+      { inputs: [f('x', [1, 3, 5, 6])], outputs: [f('y', []), { name: 'u', type: 'uint8', dims: [] }], nodes: b.nodes, initializers: b.init },
+      { x: randomInput([1, 3, 5, 6], 76, 0.0213) },
+      ['ts/requantize-lut-s8-s8', 'ts/requantize-lut-s8-u8', 's8-maxpool-minmax-up16c-wasmsimd'],
+    );
+  });
+
   it('an onnxruntime QOperator model (QLinearConv + com.microsoft QLinearAdd / QLinearGlobalAveragePool) runs on the int8 kernels', async () => {
     const init: Record<string, Tensor> = {
       xs: scalar(0.02), xz: zp(-3), w: i8([5, 5, 3, 3], 61), ws: new Tensor('float32', Float32Array.from([0.004, 0.005, 0.003, 0.006, 0.004]), [5]),

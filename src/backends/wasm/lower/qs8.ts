@@ -429,21 +429,25 @@ function qdqParams(graph: Graph, node: Node) {
 }
 
 /**
- * A QuantizeLinear reading a DequantizeLinear of an 8-bit tensor with the same scale (what fuse-qdq inserts after a
- * quantized graph input): Q(DQ(x)) = clamp(x − zp_in + zp_out) exactly (|x − zp_in| ≤ 255 survives the float round
- * trip), so it is computed on the integers and the float tensor between is never written.
+ * A QuantizeLinear reading a DequantizeLinear of an 8-bit tensor (what fuse-qdq inserts after a quantized graph
+ * input, and a TFLite QUANTIZE between two grids): Q(DQ(x)) is computed on the integers and the float tensor between
+ * is never written. Same scale: clamp(x − zp_in + zp_out) exactly (|x − zp_in| ≤ 255 survives the float round trip);
+ * other scales: the 256-entry table of reference/qlinear.ts, which evaluates the same float32 steps as the two
+ * references.
  */
-function requantizeSource(node: Node, graph: Graph): { source: string; shift: number } | undefined {
+function requantizeSource(node: Node, graph: Graph): { source: string; shift: number; table?: Int8Array | Uint8Array } | undefined {
   if (node.op !== 'QuantizeLinear') return undefined;
   const producer = graph.nodes.find((n) => n.outputs[0] === node.inputs[0]);
   if (!producer || producer.op !== 'DequantizeLinear') return undefined;
   const source = producer.inputs[0]!;
   const type = typeOf(graph, source);
-  if ((type !== 'int8' && type !== 'uint8') || graph.constant(source)) return undefined;
+  const target = typeOf(graph, node.outputs[0]!);
+  if ((type !== 'int8' && type !== 'uint8') || (target !== 'int8' && target !== 'uint8') || graph.constant(source)) return undefined;
   const into = qdqParams(graph, node);
   const from = qdqParams(graph, producer);
-  if (!into || !from || into.scale !== from.scale) return undefined;
-  return { source, shift: into.zeroPoint - from.zeroPoint };
+  if (!into || !from) return undefined;
+  const shift = into.zeroPoint - from.zeroPoint;
+  return into.scale === from.scale ? { source, shift } : { source, shift, table: requantizeTable(type, from, target, into, node.name) };
 }
 
 /** A DequantizeLinear whose every reader requantizes it (requantizeSource): its float output is never needed. */
@@ -541,6 +545,16 @@ export const quantizeLowering: Lowering = {
       const xPtr = ctx.ptr(requant.source);
       const sourceType = typeOf(ctx.graph, requant.source)!;
       const [lo, hi] = signed ? [-128, 127] : [0, 255];
+      if (requant.table) {
+        const table = new Uint8Array(requant.table.buffer, requant.table.byteOffset, 256);
+        return {
+          kernel: `ts/requantize-lut-${sourceType === 'int8' ? 's8' : 'u8'}-${signed ? 's8' : 'u8'}`,
+          run() {
+            const bytes = new Uint8Array(memory.buffer);
+            for (let i = 0; i < n; i++) bytes[yPtr + i] = table[bytes[xPtr + i]!]!;
+          },
+        };
+      }
       return {
         kernel: `ts/requantize-${sourceType === 'int8' ? 's8' : 'u8'}-${signed ? 's8' : 'u8'}`,
         run: sourceType === 'uint8' && signed
