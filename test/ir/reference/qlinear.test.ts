@@ -64,4 +64,26 @@ describe('QLinear references', () => {
     add('f', f);
     expect(() => inferNode(graph, { ...node, inputs: ['f', ...node.inputs.slice(1)] }, () => 'u')).toThrow(/A must be int8 or uint8, got float32/);
   });
+
+  it('QLinearConcat: inputs on the output grid copied, others requantized (ties to even, saturation); shape inference and errors', () => {
+    const a = i8([1, 3, 5, -7], [1, 4]);
+    const b = i8([100, -100], [1, 2]);
+    // a: scale 0.5 → 1 halves (0.5 → 0, 1.5 → 2, 2.5 → 2, −3.5 → −4); b: on the output grid, copied as is.
+    const [y] = opTable.QLinearConcat.reference([s(1), z8(0), a, s(0.5), z8(0), b, s(1), z8(0)], { axis: 1 }, ctx);
+    expect(Array.from(y!.data as Int8Array)).toEqual([0, 2, 2, -4, 100, -100]);
+    expect(y!.dims).toEqual([1, 6]);
+    // b on a grid ten times finer than the output saturates both ways; zero points shift.
+    const [c] = opTable.QLinearConcat.reference([s(0.1), z8(5), b, s(1), z8(-1)], { axis: 0 }, ctx);
+    expect(Array.from(c!.data as Int8Array)).toEqual([127, -128]);
+    const graph = new Graph();
+    const add = (name: string, t: Tensor) => graph.tensors.set(name, { name, type: t.type, dims: [...t.dims], value: t });
+    add('ys', s(1)); add('yz', z8(0)); add('s', s(0.5)); add('z', z8(0)); add('u', new Tensor('uint8', Uint8Array.of(0), []));
+    graph.tensors.set('a', { name: 'a', type: 'int8', dims: [1, 4] });
+    graph.tensors.set('b', { name: 'b', type: 'int8', dims: [1, 2] });
+    graph.tensors.set('x', { name: 'x', type: 'uint8', dims: [1, 4] });
+    const node = { name: 'q', op: 'QLinearConcat' as const, inputs: ['ys', 'yz', 'a', 's', 'z', 'b', 's', 'z'], outputs: ['y'], attrs: { axis: 1 } };
+    expect(inferNode(graph, node, () => 'u')).toEqual([{ type: 'int8', dims: [1, 6] }]);
+    expect(() => inferNode(graph, { ...node, inputs: node.inputs.slice(0, 7) }, () => 'u')).toThrow(/triples, got 7 inputs/);
+    expect(() => inferNode(graph, { ...node, inputs: ['ys', 'yz', 'x', 's', 'u'] }, () => 'u')).toThrow(/input 2 is uint8, the output \(its zero point's type\) int8/);
+  });
 });
