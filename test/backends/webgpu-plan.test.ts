@@ -100,6 +100,50 @@ describe('webgpu plans', () => {
     model.release();
   });
 
+  it('int64 data inputs run as i32 on the GPU while their fed values fit, on the reference when they do not', async (context) => {
+    if (skipWithoutGpu(context)) return;
+    const spec = {
+      inputs: [int64('labels', [3, 4]), { name: 'mask', type: 'bool' as const, dims: [3, 4] }],
+      outputs: [int64('kept', [3, 4]), int64('triangle', [1, 3, 4]), { name: 'same', type: 'bool' as const, dims: [] }],
+      rawInitializers: [{ name: 'axes', dims: [1], data_type: 7, int64_data: [0] }, { name: 'zero', dims: [], data_type: 7, int64_data: [0] }],
+      nodes: [
+        { op: 'Where', inputs: ['mask', 'labels', 'zero'], outputs: ['kept'] },
+        { op: 'Trilu', inputs: ['labels'], outputs: ['lower'], attrs: { upper: 0 } },
+        { op: 'Unsqueeze', inputs: ['lower', 'axes'], outputs: ['triangle'] },
+        { op: 'Equal', inputs: ['labels', 'zero'], outputs: ['same'] },
+      ],
+    };
+    const graph = importModel(buildModel(spec));
+    const model = await compileGraph(graph);
+    const reference = await referenceBackend.compile(graph, {});
+    const feeds = (values: bigint[]) => new Map<string, Tensor>([
+      ['labels', new Tensor('int64', BigInt64Array.from(values), [3, 4])],
+      ['mask', new Tensor('bool', Uint8Array.from(values, (_, i) => i % 3), [3, 4])],
+    ]);
+    const small = [5n, -7n, 0n, 2147483647n, -2147483648n, 3n, 0n, 9n, 1n, -1n, 12n, 0n];
+    const large = small.map((v, i) => (i === 4 ? -(2n ** 40n) : v));
+    const expectExact = async (values: bigint[], backend: 'webgpu' | 'cpu') => {
+      const got = await model.run(feeds(values), graph.outputs);
+      const want = await reference.run(feeds(values), graph.outputs);
+      for (const name of graph.outputs) {
+        expect(got.get(name)!.dims).toEqual(want.get(name)!.dims);
+        expect(Array.from(got.get(name)!.data as ArrayLike<bigint | number>), name).toEqual(Array.from(want.get(name)!.data as ArrayLike<bigint | number>));
+      }
+      const readers = model.placement.filter((p) => p.op !== 'Unsqueeze');
+      expect(readers.map((p) => p.backend)).toEqual(readers.map(() => backend));
+    };
+    await expectExact(small, 'webgpu');
+    const created = model.stats;
+    await expectExact(large, 'cpu'); // -2^40 does not fit: another plan, with the readers of labels on the reference
+    await expectExact(small, 'webgpu');
+    expect(model.stats.buffersCreated).toBeGreaterThan(created.buffersCreated);
+    const afterBoth = model.stats;
+    await expectExact(large, 'cpu');
+    await expectExact(small, 'webgpu');
+    expect(model.stats).toMatchObject({ buffersCreated: afterBoth.buffersCreated, pipelinesCreated: afterBoth.pipelinesCreated, bindGroupsCreated: afterBoth.bindGroupsCreated });
+    model.release();
+  });
+
   it("Resize's float32 scales (and an int32 axis) are shape inputs too: bound per value, the Resize runs on the GPU", async (context) => {
     if (skipWithoutGpu(context)) return;
     const spec = {

@@ -22,6 +22,7 @@ import { type RunCounts, executePlan } from './execute.js';
 import { GpuTensors } from './gpu-tensors.js';
 import type { DerivedConstant, Lowering } from './lowering.js';
 import { LOWERINGS } from './lower/index.js';
+import { int64FeedFits, markFittingInputs } from './lower/values.js';
 import { Plan, buildPlan } from './plan.js';
 import type { PipelineCache } from './shaders.js';
 import { planKey, shapeInputs, specializeGraph } from './specialize.js';
@@ -63,6 +64,8 @@ export class WebGpuModel implements CompiledModel {
   private readonly gpuTensors: GpuTensors;
   private readonly pipelines: PipelineCache;
   private readonly shapeNames: string[];
+  /** int64 data inputs: each plan knows which of them its feeds keep in the i32 range (lower/values.ts). */
+  private readonly int64Inputs: string[];
   private runs = 0;
   private lastRun: RunCounts | undefined;
   private profiling = false;
@@ -79,6 +82,7 @@ export class WebGpuModel implements CompiledModel {
   ) {
     this.pipelines = pipelines;
     this.shapeNames = shapeInputs(graph);
+    this.int64Inputs = graph.inputs.filter((name) => graph.tensor(name).type === 'int64' && !this.shapeNames.includes(name));
     this.gpuTensors = new GpuTensors(gpu);
   }
 
@@ -148,13 +152,18 @@ export class WebGpuModel implements CompiledModel {
   /**
    * The plan for these input dims (and shape-input values, src/backends/webgpu/specialize.ts), built on first use.
    * Without feeds (at compile time) shape inputs stay run-time values and their readers run on the reference.
+   * int64 data inputs are checked on every run: plans differ by which of them hold values beyond i32 (usually
+   * none, which the compile-time plan assumes); readers of those run on the reference, the rest as i32 on the GPU.
    */
   private async planFor(inputDims: Map<string, readonly number[]>, specialized?: Graph, feeds?: Map<string, Tensor>): Promise<Plan> {
-    const key = planKey(this.graph, this.shapeNames, inputDims, feeds);
+    const unfit = feeds ? this.int64Inputs.filter((name) => feeds.has(name) && !int64FeedFits(feeds.get(name)!)) : [];
+    const key = `${planKey(this.graph, this.shapeNames, inputDims, feeds)}|beyond i32: ${unfit.join(',')}`;
     let plan = this.plans.get(key);
     if (!plan) {
       const shapeValues = new Map(this.shapeNames.flatMap((name) => (feeds?.has(name) ? [[name, feeds.get(name)!] as const] : [])));
-      plan = await buildPlan(specialized ?? specializeGraph(this.graph, inputDims, shapeValues), {
+      const graph = specialized ?? specializeGraph(this.graph, inputDims, shapeValues);
+      markFittingInputs(graph, this.int64Inputs.filter((name) => !unfit.includes(name)));
+      plan = await buildPlan(graph, {
         gpu: this.gpu,
         pipelines: this.pipelines,
         lowerings: this.lowerings,

@@ -12,6 +12,7 @@ import { broadcastStrides, sliceAxes, sliceRange, splitCount, splitSizes } from 
 import { type Dispatch, type Lowering, type Step, constantNumbers, isGpuFloat, staticDims } from '../lowering.js';
 import { Uniforms, linearGrid } from '../uniforms.js';
 import { transposeDispatch } from './transpose.js';
+import { isGpuValue } from './values.js';
 
 export const COPY_KERNEL = 'movement/x32-copy-strided.wgsl';
 export const CONCAT_KERNEL = 'movement/x32-concat-4.wgsl';
@@ -34,8 +35,9 @@ export const aliasLowering: Lowering = {
     if (!RESHAPES.has(node.op) || node.outputs.slice(1).some((name) => name !== '')) return false;
     // Dropout is the identity only in inference mode (training_mode absent or a constant false).
     if (node.op === 'Dropout' && node.inputs[2] && constantNumbers(graph, node.inputs[2])?.[0] !== 0) return false;
-    const x = node.inputs[0]!;
-    return !graph.constant(x) && isGpuFloat(graph, x) && isGpuFloat(graph, node.outputs[0]);
+    const [x, y] = [node.inputs[0]!, node.outputs[0]!];
+    // Any GPU value (float32, or 32-bit words; int64 where it fits): the output is the same words under other dims.
+    return !graph.constant(x) && graph.tensors.get(x)?.type === graph.tensors.get(y)?.type && isGpuValue(graph, x) && isGpuValue(graph, y);
   },
   build: () => ({ kind: 'alias', kernel: 'alias' }),
 };

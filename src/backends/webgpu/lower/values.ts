@@ -6,9 +6,13 @@
  *     Cast/CastLike from a type that is not 64-bit;
  *   - the result of a node that only moves or selects values (Reshape, Transpose, Gather's data, Where…) whose int64
  *     inputs fit.
- * Anything else (an int64 graph input, a Cast from float to int64) stays on the CPU reference.
+ *   - an int64 graph input whose fed values were checked to fit: the session keys its plans by which int64 data
+ *     inputs do not fit (src/backends/webgpu/index.ts) and marks the others on each plan's graph (`markFittingInputs`).
+ * Anything else (an int64 graph input fed values beyond i32, a Cast from float to int64) stays on the CPU reference.
  */
 import type { Graph } from '../../../ir/graph.js';
+import type { Tensor } from '../../../ir/tensor.js';
+import { gpuResidence } from '../../../ir/tensor.js';
 import { isGpuTensor } from '../lowering.js';
 
 const I32_MIN = -(2 ** 31);
@@ -20,6 +24,23 @@ const VALUE_MOVERS: Partial<Record<string, readonly number[]>> = {
   Tile: [0], Gather: [0], GatherElements: [0], Concat: [], Split: [0], Where: [1, 2], Pad: [0, 2], Max: [], Min: [], Trilu: [0],
 };
 
+/** Per plan graph: the int64 graph inputs whose values this plan's feeds are checked to keep in the i32 range. */
+const fittingInputs = new WeakMap<Graph, ReadonlySet<string>>();
+
+/** Records which int64 graph inputs of `graph` (a plan's specialised copy) are fed values that fit in i32. */
+export function markFittingInputs(graph: Graph, names: Iterable<string>): void {
+  fittingInputs.set(graph, new Set(names));
+}
+
+/** Whether an int64 feed's values all fit in i32 (a GPU-resident one is not looked at: it counts as not fitting). */
+export function int64FeedFits(tensor: Tensor): boolean {
+  if (gpuResidence(tensor) || tensor.type !== 'int64') return false;
+  const [low, high] = [BigInt(I32_MIN), BigInt(I32_MAX)];
+  const data = tensor.data as BigInt64Array;
+  for (let i = 0; i < data.length; i++) if (data[i]! < low || data[i]! > high) return false;
+  return true;
+}
+
 /** Whether the int64 tensor `name` provably holds only values in the i32 range. */
 export function int64Fits(graph: Graph, name: string, depth = 0): boolean {
   const constant = graph.constant(name);
@@ -30,7 +51,7 @@ export function int64Fits(graph: Graph, name: string, depth = 0): boolean {
   }
   if (depth > 32) return false;
   const producer = graph.nodes.find((node) => node.outputs.includes(name));
-  if (!producer) return false;
+  if (!producer) return graph.inputs.includes(name) && (fittingInputs.get(graph)?.has(name) ?? false);
   switch (producer.op) {
     case 'ArgMax':
     case 'ArgMin':
@@ -41,7 +62,8 @@ export function int64Fits(graph: Graph, name: string, depth = 0): boolean {
     case 'Cast':
     case 'CastLike': {
       const from = graph.tensors.get(producer.inputs[0]!)?.type;
-      return from !== undefined && from !== 'int64' && from !== 'uint64' && from !== 'uint32' && !from.startsWith('float') && from !== 'string';
+      if (from === 'int64') return int64Fits(graph, producer.inputs[0]!, depth + 1);
+      return from !== undefined && from !== 'uint64' && from !== 'uint32' && !from.startsWith('float') && from !== 'string';
     }
     default: {
       const positions = VALUE_MOVERS[producer.op];
