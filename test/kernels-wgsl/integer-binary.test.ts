@@ -2,7 +2,9 @@
  * elementwise/i32-binary-broadcast.wgsl against the references: Add, Sub, Mul, Max, Min (and Sum of two) on int32,
  * int16, uint16, int8 and uint8 with values at the ends of each range so that sums and products wrap (int32 products
  * past 2^53 too), same-shape and broadcast operands, sizes above and below the 64-invocation workgroup, and int64
- * Max/Min of a Cast from int32 and a constant (values that fit in 32 bits). Exact (tolerance 0).
+ * Max/Min of a Cast from int32 and a constant (values that fit in 32 bits); Div, Mod (both fmod) and Pow the same way,
+ * with zero and −1 divisors among the values (the ends of the range included: −2^31 / −1), and Pow with exponents in
+ * −3..33 (negative ones, wrapping past 2^32). Exact (tolerance 0).
  */
 import { describe, it } from 'vitest';
 import type { DType } from '../../src/ir/dtype.js';
@@ -29,15 +31,15 @@ function values(type: DType, dims: number[], seed: number): Tensor {
   return new Tensor(type, data, dims);
 }
 
-const binary = (op: string, type: DType, aDims: number[], bDims: number[]) => async (context: Skip) => {
+const binary = (op: string, type: DType, aDims: number[], bDims: number[], attrs: Record<string, number> = {}, b?: Tensor) => async (context: Skip) => {
   if (skipWithoutGpu(context)) return;
   const model = await expectMatchesReference(
     {
       inputs: [{ name: 'a', type, dims: aDims }, { name: 'b', type, dims: bDims }],
       outputs: [{ name: 'y', type }],
-      nodes: [{ op, inputs: ['a', 'b'], outputs: ['y'] }],
+      nodes: [{ op, inputs: ['a', 'b'], outputs: ['y'], attrs }],
     },
-    { a: values(type, aDims, 11), b: values(type, bDims, 29) },
+    { a: values(type, aDims, 11), b: b ?? values(type, bDims, 29) },
     { tolerance: 0 },
   );
   model.release();
@@ -66,6 +68,47 @@ describe('webgpu integer Add / Sub / Mul / Max / Min', () => {
           nodes: [
             { op: 'Cast', inputs: ['x'], outputs: ['wide'], attrs: { to: 7 } },
             { op, inputs: ['wide', 'b'], outputs: ['y'] },
+          ],
+        },
+        { x },
+        { tolerance: 0 },
+      );
+      model.release();
+    });
+  }
+});
+
+/** Small exponents for Pow: −3..33 (negative, zero, and past 32 so products wrap), from a seeded generator. */
+function exponents(type: DType, dims: number[]): Tensor {
+  const size = dims.reduce((a, b) => a * b, 1);
+  const signed = type.startsWith('int');
+  return new Tensor(type, Array.from({ length: size }, (_, i) => ((i * 7) % 37) - (signed ? 3 : 0)), dims);
+}
+
+describe('webgpu integer Div / Mod / Pow', () => {
+  for (const type of ['int32', 'int16', 'uint16', 'int8', 'uint8'] as const) {
+    it(`Div ${type}, same shape 5×27 (zero divisors give 0)`, binary('Div', type, [5, 27], [5, 27]));
+    it(`Div ${type}, broadcast [3, 1, 9] / [4, 1]`, binary('Div', type, [3, 1, 9], [4, 1]));
+    it(`Mod ${type} (Python's %), same shape 5×27`, binary('Mod', type, [5, 27], [5, 27]));
+    it(`Mod ${type} fmod=1 (C's fmod), broadcast [2, 65] % [65]`, binary('Mod', type, [2, 65], [65], { fmod: 1 }));
+    it(`Pow ${type}, odd 3×23 exponents −3..33`, binary('Pow', type, [3, 23], [3, 23], {}, exponents(type, [3, 23])));
+  }
+  it('Div int32: −2^31 / −1 wraps as the int32 store does; signs truncate toward zero', binary('Div', 'int32', [6], [6], {},
+    new Tensor('int32', Int32Array.from([-1, 2, -2, 3, -3, 7]), [6])));
+
+  for (const fmod of [0, 1]) {
+    it(`Mod int64 fmod=${fmod} of fitting inputs (a Cast from int32 and a constant)`, async (context: Skip) => {
+      if (skipWithoutGpu(context)) return;
+      const x = new Tensor('int32', Int32Array.from([-(2 ** 31), 5, -7, 2 ** 31 - 1, 0, -3]), [2, 3]);
+      const b = new Tensor('int64', BigInt64Array.from([4n, -3n, 0n]), [3]);
+      const model = await expectMatchesReference(
+        {
+          inputs: [{ name: 'x', type: 'int32', dims: [2, 3] }],
+          outputs: [{ name: 'y', type: 'int64' }],
+          initializers: { b },
+          nodes: [
+            { op: 'Cast', inputs: ['x'], outputs: ['wide'], attrs: { to: 7 } },
+            { op: 'Mod', inputs: ['wide', 'b'], outputs: ['y'], attrs: { fmod } },
           ],
         },
         { x },

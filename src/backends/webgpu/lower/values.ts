@@ -4,6 +4,7 @@
  *   - a constant whose values all fit;
  *   - the result of ArgMax/ArgMin or TopK's indices (an index along an axis), of Shape/Size of a tensor below 2^31 elements, or of a
  *     Cast/CastLike from a type that is not 64-bit;
+ *   - the result of Mod of inputs that fit (its magnitude is below the divisor's);
  *   - the result of a node that only moves or selects values (Reshape, Transpose, Gather's data, Where…) whose int64
  *     inputs fit.
  *   - an int64 graph input whose fed values were checked to fit: the session keys its plans by which int64 data
@@ -59,6 +60,8 @@ export function int64Fits(graph: Graph, name: string, depth = 0): boolean {
     case 'Shape':
     case 'Size':
       return true;
+    case 'Mod': // |result| < |divisor|
+      return producer.inputs.every((input) => graph.tensors.get(input)?.type !== 'int64' || int64Fits(graph, input, depth + 1));
     case 'Cast':
     case 'CastLike': {
       const from = graph.tensors.get(producer.inputs[0]!)?.type;
