@@ -4,9 +4,13 @@
 // Session creation is timed twice per model: the first create of that model in the process (each engine has already
 // created, run and released the previous models' sessions), and the median of --creates repeated creates, alternating
 // engines, each session released before the next (both engines then reuse their memory and threads).
-// Usage: npm run bench [-- --threads 1 --loops 20 --warmup 3 --creates 9 --models mobilenet_v2,resnet18]
+// With one thread it then runs bench/int8.ts (quantized TFLite MobileNets: weblite int8 vs the TFLite interpreter and
+// vs weblite fp32; needs ../shared/models) unless --no-int8.
+// Usage: npm run bench [-- --threads 1 --loops 20 --warmup 3 --creates 9 --models mobilenet_v2,resnet18 --no-int8]
+import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
 import { InferenceSession, Tensor } from '../src/index.js';
 import type { Graph } from '../src/ir/graph.js';
@@ -166,3 +170,11 @@ const lines = [
 const path = new URL(`./RESULTS${threads > 1 ? `-${threads}threads` : ''}.md`, import.meta.url);
 writeFileSync(path, `${lines.join('\n')}\n`);
 console.log(`\n${lines.join('\n')}\nwrote ${path.pathname}`);
+
+// The int8 comparison (issue #4's speed target) runs after the float suite, one thread, unless --no-int8:
+// bench/int8.ts, its own process (it loads the TFLite interpreter's wasm build), writing bench/RESULTS-int8.md.
+if (!args.includes('--no-int8') && threads === 1) {
+  console.log('\nnpm run bench:int8 (weblite int8 vs the TFLite interpreter, 1 thread):');
+  const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(new URL('./int8.ts', import.meta.url))], { stdio: 'inherit' });
+  if (child.status !== 0) process.exitCode = child.status ?? 1;
+}
