@@ -7,6 +7,7 @@ import { WebliteError } from '../errors.js';
 import { cloneGraph } from '../ir/graph.js';
 import { writeWlm } from '../ir/wlm/write.js';
 import { applyQuantization } from '../passes/quantize/index.js';
+import { CALIBRATION_PROPERTY } from '../passes/quantize/int8-static.js';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../passes/quantize/ranges.js';
 import { readCalibration } from './calibration.js';
 import { formatBytes, opHistogram, parameterCount } from './format.js';
@@ -16,7 +17,7 @@ import { printedHelp, readModelFile, sourceOptions } from './model-files.js';
 const HELP = `usage: weblite convert <model.onnx | model.tflite | deploy.prototxt> [-o model.wlm] [--weights model.caffemodel]
          [--fp16 | --int8-weights | --int8 --calibration DIR [--mean M] [--std S] [--size N|WxH] [--layout nhwc|nchw]
          [--calibration-method minmax|percentile|mse|kl|auto] [--percentile P] [--no-bias-correction] [--adaptive-rounding]
-         [--int16-activations auto|none|NAME,…]] [--no-optimize]
+         [--int16-activations auto|measure|none|NAME,…]] [--no-optimize]
 
 Converts an ONNX model (opsets 7–18; external data is read from files next to the model), a TFLite model (float,
 uint8 or int8) or a Caffe model (deploy.prototxt + .caffemodel) to weblite's .wlm format: constant folding, dead-node and Identity/Dropout removal,
@@ -44,8 +45,9 @@ options:
   --no-bias-correction  keep biases as rounded (default: match each layer's mean output to the float model)
   --adaptive-rounding   round weights to minimise each layer's output error on the calibration data
   --int16-activations   auto (default): store as int16 the few activations whose 8-bit rounding dominates the
-                        output error (measured one at a time on the calibration data; computed in float on wasm);
-                        none: every activation int8; or a comma-separated list of activation tensor names
+                        output error (measured one at a time on the calibration data, when that fits 30 s;
+                        computed in float on wasm); measure: whatever it costs; none: every activation int8; or a
+                        comma-separated list of activation tensor names
   --no-optimize         keep the graph as imported (no folding/elimination)
   -h, --help            this help`;
 
@@ -115,6 +117,7 @@ export async function convertCommand(args: string[]): Promise<void> {
       adaptiveRounding: values['adaptive-rounding'],
       int16Activations: wideActivations(values['int16-activations']),
     });
+    console.log(`quantized: ${graph.metadata.properties[CALIBRATION_PROPERTY] ?? ''}`);
     printLayerReport(float, graph, samples);
   }
   progress('writing', 0.95);
@@ -129,10 +132,10 @@ export async function convertCommand(args: string[]): Promise<void> {
   console.log(`  size: ${formatBytes(bytes.length + (source.weights?.length ?? 0))} → ${formatBytes(wlm.length)}`);
 }
 
-/** --int16-activations: 'auto', 'none' or tensor names separated by commas. */
-function wideActivations(value: string | undefined): 'auto' | 'none' | string[] | undefined {
-  if (value === undefined || value === 'auto' || value === 'none') return value;
+/** --int16-activations: 'auto', 'measure', 'none' or tensor names separated by commas. */
+function wideActivations(value: string | undefined): 'auto' | 'measure' | 'none' | string[] | undefined {
+  if (value === undefined || value === 'auto' || value === 'measure' || value === 'none') return value;
   const names = value.split(',').map((name) => name.trim()).filter(Boolean);
-  if (names.length === 0) throw new WebliteError('BAD_ARGUMENT', `convert: --int16-activations must be auto, none or tensor names; got '${value}'`);
+  if (names.length === 0) throw new WebliteError('BAD_ARGUMENT', `convert: --int16-activations must be auto, measure, none or tensor names; got '${value}'`);
   return names;
 }

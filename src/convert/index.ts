@@ -45,10 +45,10 @@ export interface ConvertOptions {
   /** quantize 'int8': round weights to minimise each layer's output error on the calibration data (default false). */
   adaptiveRounding?: boolean;
   /**
-   * quantize 'int8': activations stored as int16 — 'auto' (default: the few that dominate the output error),
-   * 'none', or tensor names.
+   * quantize 'int8': activations stored as int16 — 'auto' (default: the few that dominate the output error, when
+   * measuring that fits a 30 s budget), 'measure' (whatever it costs), 'none', or tensor names.
    */
-  int16Activations?: 'auto' | 'none' | readonly string[];
+  int16Activations?: 'auto' | 'measure' | 'none' | readonly string[];
   /** Caffe: the .caffemodel weights for a deploy.prototxt. */
   weights?: Uint8Array | ArrayBuffer;
   /** Caffe: the .caffemodel's name, for error messages. */

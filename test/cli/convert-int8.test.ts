@@ -75,6 +75,7 @@ describe('weblite convert --int8', () => {
     lines.length = 0;
     await convertCommand([join(dir, 'model.onnx'), '--int8', '--calibration', dir, '-o', output, '--int16-activations', 'y']);
     expect(lines.join('\n')).toMatch(/\n {2}y +FusedConv +int16 +0\.99\d+/);
+    expect(lines.join('\n')).toMatch(/quantized: minmax, 3 samples, bias correction, int16: y\n/);
     const wide = readWlm(new Uint8Array(readFileSync(output)), 'model.wlm');
     expect(wide.metadata.properties.quantization_calibration).toMatch(/, int16: y$/);
     expect(wide.tensors.get(wide.nodes.find((node) => node.op === 'QuantizeLinear' && node.inputs[0] !== 'image')!.outputs[0]!)?.type).toBe('int16');

@@ -45,7 +45,9 @@ describe('int16 activations', () => {
     const graph = importModel(branches());
     const plan = planQdq(graph);
     const { params } = calibrate(graph, plan, samples, { method: 'minmax', percentile: 99.999, biasCorrection: false });
-    const sensitivities = measureSensitivity(graph, plan, params, samples);
+    const result = measureSensitivity(graph, plan, params, samples);
+    expect(result.samples).toBe(3);
+    const { sensitivities } = result;
     expect(new Set(sensitivities.map(({ group }) => group))).toEqual(new Set(plan.group.values()));
     const errorOf = (name: string) => sensitivities.find(({ group }) => group === plan.group.get(name))!.error;
     expect(errorOf('a')).toBeGreaterThan(10 * errorOf('b'));
@@ -53,6 +55,14 @@ describe('int16 activations', () => {
     expect(sensitivities.map(({ error }) => error)).toEqual(sensitivities.map(({ error }) => error).sort((p, q) => q - p));
     for (const { error } of sensitivities) expect(error).toBeGreaterThanOrEqual(0);
     expect(errorOf('a')).toBeGreaterThan(0);
+
+    // A budget below one sample's estimated cost measures nothing (and says what it would cost); Infinity measures
+    // on every sample.
+    const skipped = measureSensitivity(graph, plan, params, samples, 0);
+    expect(skipped.samples).toBe(0);
+    expect(skipped.sensitivities).toEqual([]);
+    expect(skipped.estimatedMs).toBeGreaterThan(0);
+    expect(measureSensitivity(graph, plan, params, samples, Infinity).samples).toBe(3);
   });
 
   it('promotes the groups that dominate, at most one in eight, only above MIN_ERROR', () => {
@@ -69,8 +79,8 @@ describe('int16 activations', () => {
     expect(chooseWide(spread([1, 0, 0])).size).toBe(0);
   });
 
-  it("int16Activations: names widen their groups to int16, 'none' and 'auto' on a small graph keep int8, bad names are typed errors", () => {
-    const quantized = (int16Activations?: 'auto' | 'none' | string[]) =>
+  it("int16Activations: names widen their groups to int16, 'none', 'auto' and 'measure' on a small graph keep int8, bad names are typed errors", () => {
+    const quantized = (int16Activations?: 'auto' | 'measure' | 'none' | string[]) =>
       applyQuantization(importModel(branches()), 'int8', { calibration: samples, int16Activations, validate: true });
     const storage = (graph: ReturnType<typeof quantized>) =>
       new Map(graph.nodes.filter((node) => node.op === 'QuantizeLinear').map((node) => [node.outputs[0]!, graph.tensors.get(node.outputs[0]!)!.type]));
@@ -84,7 +94,7 @@ describe('int16 activations', () => {
     const zeroPoint = wide.constant(wide.nodes.find((node) => node.outputs[0] === 'a_quantized')!.inputs[2]!)!;
     expect(zeroPoint.type).toBe('int16');
 
-    for (const choice of ['none', 'auto', undefined] as const) {
+    for (const choice of ['none', 'auto', 'measure', undefined] as const) {
       expect([...storage(quantized(choice)).values()].every((type) => type === 'int8')).toBe(true);
     }
     expect(() => quantized(['nope'])).toThrow(WebliteError);

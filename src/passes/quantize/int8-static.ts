@@ -26,7 +26,7 @@ import { rewriteQdq } from './int8-rewrite.js';
 import { type QdqPlan, planQdq } from './qdq-plan.js';
 import { reconstructWeights } from './reconstruct.js';
 import { CALIBRATION_METHODS, type CalibrationMethod, DEFAULT_PERCENTILE } from './ranges.js';
-import { type WideActivations, chooseWide, measureSensitivity } from './sensitivity.js';
+import { BUDGET_MS, type WideActivations, chooseWide, measureSensitivity } from './sensitivity.js';
 
 export interface StaticQuantizationOptions {
   /** Representative inputs: one record per sample, mapping every graph input to a Tensor. */
@@ -49,8 +49,10 @@ export interface StaticQuantizationOptions {
   adaptiveRounding?: boolean;
   /**
    * Activations stored as int16 instead of int8: 'auto' (default) measures each activation group's share of the
-   * output error and widens the few that dominate (sensitivity.ts), 'none' keeps every activation int8, a list
-   * names tensors whose groups get int16. int16 tensors are computed in float by backends without int16 kernels.
+   * output error and widens the few that dominate (sensitivity.ts) when the measurement fits a 30 s budget
+   * (estimated from the float run; the metadata says when it did not), 'measure' whatever it costs, 'none' keeps
+   * every activation int8, a list names tensors whose groups get int16. int16 tensors are computed in float by
+   * backends without int16 kernels.
    */
   int16Activations?: WideActivations;
   /** Called after each calibration run with the fraction done (0–1). */
@@ -80,7 +82,7 @@ export function quantizeInt8Static(options: StaticQuantizationOptions): Pass {
       const calibration = calibrate(graph, plan, samples, { method, percentile, biasCorrection: biasCorrection && !adaptiveRounding, onProgress: options.onProgress });
       // The rounding compares each product with the float graph's, run beside the QDQ graph.
       const float = adaptiveRounding ? cloneGraph(graph) : undefined;
-      const wide = chooseWideGroups(graph, plan, calibration, samples, options.int16Activations ?? 'auto');
+      const { wide, note } = chooseWideGroups(graph, plan, calibration, samples, options.int16Activations ?? 'auto');
       const { biases, products } = rewriteQdq(graph, plan, calibration, { biasCorrection, wide });
       if (float) reconstructWeights(graph, float, products, samples);
       else if (biasCorrection) correctBiases(graph, biases, calibration.preactivationMeans, samples);
@@ -90,18 +92,30 @@ export function quantizeInt8Static(options: StaticQuantizationOptions): Pass {
       graph.metadata.properties[CALIBRATION_PROPERTY] =
         `${method === 'percentile' ? `percentile ${percentile}` : method}, ${samples.length} sample${samples.length === 1 ? '' : 's'}` +
         `${adaptiveRounding ? ', adaptive rounding' : ''}${biasCorrection ? ', bias correction' : ''}` +
-        `${wide.size > 0 ? `, int16: ${plan.activations.filter((name) => wide.has(name)).join(' ')}` : ""}`;
+        `${wide.size > 0 ? `, int16: ${plan.activations.filter((name) => wide.has(name)).join(' ')}` : ''}${note ? `, ${note}` : ''}`;
       return true;
     },
   };
 }
 
-/** The parameter groups to store as int16 (see StaticQuantizationOptions.int16Activations). */
-function chooseWideGroups(graph: Graph, plan: QdqPlan, calibration: Calibration, samples: CalibrationSample[], choice: WideActivations): Set<string> {
-  if (choice === 'none') return new Set();
-  if (choice === 'auto') return chooseWide(measureSensitivity(graph, plan, calibration.params, samples));
+/**
+ * The parameter groups to store as int16 (see StaticQuantizationOptions.int16Activations), and a note for the
+ * metadata when 'auto' did not measure (over budget).
+ */
+function chooseWideGroups(
+  graph: Graph, plan: QdqPlan, calibration: Calibration, samples: CalibrationSample[], choice: WideActivations,
+): { wide: Set<string>; note?: string } {
+  if (choice === 'none') return { wide: new Set() };
+  if (choice === 'auto' || choice === 'measure') {
+    const result = measureSensitivity(graph, plan, calibration.params, samples, choice === 'measure' ? Infinity : BUDGET_MS);
+    if (result.samples === 0) {
+      const seconds = Math.round(result.estimatedMs / 1000);
+      return { wide: new Set(), note: `int16 not measured (about ${seconds} s per sample, over the ${BUDGET_MS / 1000} s budget; int16Activations 'measure' runs it)` };
+    }
+    return { wide: chooseWide(result.sensitivities) };
+  }
   if (!Array.isArray(choice)) {
-    throw new WebliteError('BAD_ARGUMENT', `quantize int8: int16Activations must be 'auto', 'none' or a list of tensor names, got ${JSON.stringify(choice)}`);
+    throw new WebliteError('BAD_ARGUMENT', `quantize int8: int16Activations must be 'auto', 'measure', 'none' or a list of tensor names, got ${JSON.stringify(choice)}`);
   }
   const groups = new Set<string>();
   for (const name of choice) {
@@ -111,9 +125,8 @@ function chooseWideGroups(graph: Graph, plan: QdqPlan, calibration: Calibration,
     }
     groups.add(group);
   }
-  return groups;
+  return { wide: groups };
 }
-
 
 /**
  * Replaces each product's int32 bias DequantizeLinear by a float32 constant of the same values (the float32

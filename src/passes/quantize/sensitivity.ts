@@ -34,8 +34,14 @@ export const MAX_SHARE_DIVISOR = 8;
 /** Sensitivities are measured on at most this many calibration samples. */
 export const SENSITIVITY_SAMPLES = 4;
 
-/** What `int16Activations` may say: choose ('auto'), none, or these tensors' groups. */
-export type WideActivations = 'auto' | 'none' | readonly string[];
+/**
+ * What `int16Activations` may say: 'auto' measures when that fits BUDGET_MS, 'measure' measures whatever it costs,
+ * 'none' keeps int8, or a list of tensors whose groups get int16.
+ */
+export type WideActivations = 'auto' | 'measure' | 'none' | readonly string[];
+
+/** 'auto' measures only if the estimate (from the float run's per-node times) is at most this. */
+export const BUDGET_MS = 30_000;
 
 export interface Sensitivity {
   group: string;
@@ -43,8 +49,22 @@ export interface Sensitivity {
   error: number;
 }
 
-/** e_g for every parameter group, largest first. */
-export function measureSensitivity(graph: Graph, plan: QdqPlan, params: ReadonlyMap<string, ActivationParams>, samples: readonly CalibrationSample[]): Sensitivity[] {
+export interface SensitivityResult {
+  /** Per group, largest first; empty when not measured. */
+  sensitivities: Sensitivity[];
+  /** Samples measured on (0: over budget, not measured). */
+  samples: number;
+  /** The estimated cost of measuring on every sample used, in milliseconds. */
+  estimatedMs: number;
+}
+
+/**
+ * e_g for every parameter group, on up to SENSITIVITY_SAMPLES samples: as many as the budget allows (none when even
+ * one does not fit), unless `budgetMs` is Infinity.
+ */
+export function measureSensitivity(
+  graph: Graph, plan: QdqPlan, params: ReadonlyMap<string, ActivationParams>, samples: readonly CalibrationSample[], budgetMs = BUDGET_MS,
+): SensitivityResult {
   const members = new Map<string, string[]>();
   for (const name of plan.activations) {
     const group = plan.group.get(name)!;
@@ -52,9 +72,31 @@ export function measureSensitivity(graph: Graph, plan: QdqPlan, params: Readonly
   }
   const errors = new Map([...members.keys()].map((group) => [group, 0]));
   const all = new Set(graph.tensors.keys());
-  const used = samples.slice(0, SENSITIVITY_SAMPLES);
-  for (const sample of used) {
-    const float = runObserved(graph, sample, { keep: all });
+  let used = Math.min(samples.length, SENSITIVITY_SAMPLES);
+  let estimatedMs = 0;
+  for (let index = 0; index < used; index++) {
+    const sample = samples[index]!;
+    // The float run, timing each node: the first one prices a measurement (nodes from a group's producer on).
+    const nodeMs: number[] = [];
+    let last = performance.now();
+    const float = runObserved(graph, sample, {
+      keep: all,
+      onNode: () => {
+        const now = performance.now();
+        nodeMs.push(now - last);
+        last = now;
+      },
+    });
+    if (index === 0) {
+      const after = new Float64Array(nodeMs.length + 1);
+      for (let i = nodeMs.length - 1; i >= 0; i--) after[i] = after[i + 1]! + nodeMs[i]!;
+      const producerIndex = new Map<string, number>();
+      graph.nodes.forEach((node, i) => node.outputs.forEach((name) => producerIndex.set(name, i)));
+      const perSample = [...members.values()].reduce((total, names) => total + after[Math.min(...names.map((name) => producerIndex.get(name) ?? 0))]!, 0);
+      used = budgetMs === Infinity ? used : Math.min(used, Math.floor(budgetMs / Math.max(perSample, 1e-3)));
+      estimatedMs = perSample * Math.max(used, 1);
+      if (used === 0) return { sensitivities: [], samples: 0, estimatedMs };
+    }
     for (const name of graph.inputs) if (sample[name]) float.set(name, sample[name]!);
     const energy = graph.outputs.reduce((total, name) => total + squaredNorm(float.get(name)), 0);
     for (const [group, names] of members) {
@@ -72,10 +114,11 @@ export function measureSensitivity(graph: Graph, plan: QdqPlan, params: Readonly
       }
       let error = 0;
       for (const name of graph.outputs) error += squaredDistance(changed.get(name) ?? float.get(name), float.get(name));
-      errors.set(group, errors.get(group)! + (energy > 0 ? error / energy : 0) / used.length);
+      errors.set(group, errors.get(group)! + (energy > 0 ? error / energy : 0));
     }
   }
-  return [...errors].map(([group, error]) => ({ group, error })).sort((a, b) => b.error - a.error);
+  const sensitivities = [...errors].map(([group, error]) => ({ group, error: error / used })).sort((a, b) => b.error - a.error);
+  return { sensitivities, samples: used, estimatedMs };
 }
 
 /** The groups to store in 16 bits, by the rule in the header. */
