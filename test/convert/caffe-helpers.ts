@@ -21,6 +21,15 @@ export const modelsPresent = existsSync(`${MODELS}lenet.prototxt`);
 const SCRIPT = new URL('./caffe-reference.py', import.meta.url).pathname;
 const PYTHON = '/usr/bin/python3';
 
+/** The real Caffe models in MODELS (../shared/models/caffe): name, input blob, input dims. */
+export const CAFFE_MODELS: readonly [name: string, input: string, dims: number[]][] = [
+  ['lenet', 'data', [64, 1, 28, 28]],
+  ['mtcnn-det1', 'data', [1, 3, 12, 12]],
+  ['mtcnn-det2', 'data', [1, 3, 24, 24]],
+  ['mtcnn-det3', 'data', [1, 3, 48, 48]],
+  ['ultraface-rfb-320', 'input', [1, 3, 240, 320]],
+];
+
 export const opencvPresent = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import cv2'], { encoding: 'utf8' }).status === 0;
 
 /** Values in [−1, 1) from a fixed linear congruential sequence (the same on every run and platform). */
@@ -98,6 +107,16 @@ export async function compareWithOpenCV(prototxt: string, weights: Uint8Array, f
   const graph = runPipeline(importCaffe(prototxt, { weights, fileName: 'net.prototxt' }), { validate: true, optimize });
   const session = await InferenceSession.create(writeWlm(graph), { backend: 'reference' });
   const got = await session.run(feeds);
+  const wants = runOpenCV(prototxt, weights, feeds, session.outputs.map((output) => output.name));
+  return session.outputs.map((output, i) => {
+    const want = wants[i]!;
+    const mine = got[output.name]!;
+    return { output: output.name, dims: mine.dims, wantDims: want.dims, relativeL2: relativeL2(mine.data as Float32Array, want.data as Float32Array) };
+  });
+}
+
+/** OpenCV dnn's values of the blobs named `outputs` (each the last write of that blob) for `feeds`, in that order. */
+export function runOpenCV(prototxt: string, weights: Uint8Array, feeds: Record<string, Tensor>, outputs: readonly string[]): Tensor[] {
   const folder = mkdtempSync(join(tmpdir(), 'weblite-caffe-'));
   try {
     writeFileSync(join(folder, 'net.prototxt'), prototxt);
@@ -106,14 +125,10 @@ export async function compareWithOpenCV(prototxt: string, weights: Uint8Array, f
       writeFileSync(join(folder, `input${i}.npy`), writeNpy(tensor));
       return `${name}=${join(folder, `input${i}.npy`)}`;
     });
-    const layers = session.outputs.map((output) => lastWriter(prototxt, output.name));
+    const layers = outputs.map((output) => lastWriter(prototxt, output));
     const result = spawnSync(PYTHON, [SCRIPT, join(folder, 'net.prototxt'), join(folder, 'net.caffemodel'), folder, layers.join(','), ...inputs], { encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`OpenCV failed: ${result.stderr}`);
-    return session.outputs.map((output, i) => {
-      const want = readNpy(new Uint8Array(readFileSync(join(folder, `${i}.npy`))), `${i}.npy`);
-      const mine = got[output.name]!;
-      return { output: output.name, dims: mine.dims, wantDims: want.dims, relativeL2: relativeL2(mine.data as Float32Array, want.data as Float32Array) };
-    });
+    return outputs.map((_, i) => readNpy(new Uint8Array(readFileSync(join(folder, `${i}.npy`))), `${i}.npy`));
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }

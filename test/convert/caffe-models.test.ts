@@ -4,20 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MODELS, compareWithOpenCV, modelsPresent, opencvPresent, randomTensor } from './caffe-helpers.js';
+import { CAFFE_MODELS, MODELS, compareWithOpenCV, modelsPresent, opencvPresent, randomTensor } from './caffe-helpers.js';
 
 const reason = !modelsPresent ? 'no ../shared/models/caffe' : !opencvPresent ? 'python3 cannot import cv2 (OpenCV)' : '';
 
-const MODELS_AND_INPUTS: [name: string, input: string, dims: number[]][] = [
-  ['lenet', 'data', [64, 1, 28, 28]],
-  ['mtcnn-det1', 'data', [1, 3, 12, 12]],
-  ['mtcnn-det2', 'data', [1, 3, 24, 24]],
-  ['mtcnn-det3', 'data', [1, 3, 48, 48]],
-  ['ultraface-rfb-320', 'input', [1, 3, 240, 320]],
-];
-
 describe.skipIf(reason !== '')(`Caffe models vs OpenCV dnn${reason ? ` (skipped: ${reason})` : ''}`, () => {
-  for (const [name, input, dims] of MODELS_AND_INPUTS) {
+  for (const [name, input, dims] of CAFFE_MODELS) {
     it(name, async () => {
       const prototxt = readFileSync(`${MODELS}${name}.prototxt`, 'utf8');
       const weights = new Uint8Array(readFileSync(`${MODELS}${name}.caffemodel`));

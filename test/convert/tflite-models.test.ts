@@ -9,20 +9,16 @@
  * - MoveNet decodes keypoints from an argmax over a 48×48 heatmap: a one-step difference can move a keypoint by one
  *   heatmap cell (1/48 ≈ 0.0208), so keypoints must agree with the interpreter within one cell.
  */
-import { readFileSync } from 'node:fs';
-import pngjs from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../../src/ir/tensor.js';
-import { type RgbImage, readImage, resizeBilinear } from '../helpers/images.js';
 import { runTflite } from '../helpers/tflite-interpreter.js';
-import { MODELS, argmax, imageInput, labels, maxDifference, modelsPresent, readModel, runWlm, toWlm, withinOneStep } from '../helpers/tflite-models.js';
+import {
+  argmax, deeplabGoldenMask, imageInput, keypointDistance, labels, maskAgreement, maxDifference, modelsPresent, movenetKeypoints, movenetReference,
+  readModel, runWlm, sampleImage, scores, toWlm, withinOneStep,
+} from '../helpers/tflite-models.js';
 import { InferenceSession } from '../../src/index.js';
 
 const BACKENDS = ['reference', 'wasm'] as const;
-
-function image(file: string, size: number, options?: Parameters<typeof resizeBilinear>[3]): RgbImage {
-  return resizeBilinear(readImage(new Uint8Array(readFileSync(`${MODELS}images/${file}`))), size, size, options);
-}
 
 interface Run {
   want: Tensor[];
@@ -37,13 +33,9 @@ async function run(model: string, inputs: Tensor[]): Promise<Run> {
   return { want, got };
 }
 
-function scores(t: Tensor): number[] {
-  return Array.from(t.data as ArrayLike<number>, Number);
-}
-
 describe.skipIf(!modelsPresent)('shared TFLite models vs the TFLite interpreter and MODELS.md', () => {
   it('mobilenet-v1-0.25-224-float: burger.jpg → 934 cheeseburger', async () => {
-    const input = imageInput(image('burger.jpg', 224), 'float32', (b) => (b - 127.5) / 127.5);
+    const input = imageInput(sampleImage('burger.jpg', 224), 'float32', (b) => (b - 127.5) / 127.5);
     const { want, got } = await run('mobilenet-v1-0.25-224-float.tflite', [input]);
     for (const backend of BACKENDS) {
       const output = got[backend][0]!;
@@ -54,7 +46,7 @@ describe.skipIf(!modelsPresent)('shared TFLite models vs the TFLite interpreter 
   });
 
   it('mobilenet-v1-0.25-224-quant: burger.jpg → 934 cheeseburger (uint8)', async () => {
-    const input = imageInput(image('burger.jpg', 224), 'uint8');
+    const input = imageInput(sampleImage('burger.jpg', 224), 'uint8');
     const { want, got } = await run('mobilenet-v1-0.25-224-quant.tflite', [input]);
     for (const backend of BACKENDS) {
       const output = got[backend][0]!;
@@ -70,7 +62,7 @@ describe.skipIf(!modelsPresent)('shared TFLite models vs the TFLite interpreter 
   it('mobilenet-v2-1.0-224-quant: cat.bmp → Egyptian cat, grace-hopper.bmp → military uniform', async () => {
     const names = labels('imagenet-labels-coral.txt');
     for (const [file, label] of [['cat.bmp', 'Egyptian cat'], ['grace-hopper.bmp', 'military uniform']] as const) {
-      const input = imageInput(image(file, 224), 'uint8');
+      const input = imageInput(sampleImage(file, 224), 'uint8');
       const { want, got } = await run('mobilenet-v2-1.0-224-quant.tflite', [input]);
       expect(names[argmax(scores(want[0]!))]).toBe(label);
       for (const backend of BACKENDS) {
@@ -96,7 +88,7 @@ describe.skipIf(!modelsPresent)('shared TFLite models vs the TFLite interpreter 
   });
 
   it('resnet8-cifar10 float and int8: cat.bmp → class 3 (cat), as on the interpreter', async () => {
-    const pixels = image('cat.bmp', 32);
+    const pixels = sampleImage('cat.bmp', 32);
     const float = await run('resnet8-cifar10-float.tflite', [imageInput(pixels, 'float32')]);
     const int8 = await run('resnet8-cifar10-int8.tflite', [imageInput(pixels, 'int8', (b) => b - 128)]);
     // CIFAR-10 class 3 is "cat"; both models say so on the interpreter.
@@ -113,18 +105,10 @@ describe.skipIf(!modelsPresent)('shared TFLite models vs the TFLite interpreter 
   });
 
   it('deeplabv3-257: segmentation-input.jpg matches the golden mask', async () => {
-    const input = imageInput(image('segmentation-input.jpg', 257), 'float32', (b) => (b - 127.5) / 127.5);
+    const input = imageInput(sampleImage('segmentation-input.jpg', 257), 'float32', (b) => (b - 127.5) / 127.5);
     const { want, got } = await run('deeplabv3-257.tflite', [input]);
-    const golden = pngjs.PNG.sync.read(readFileSync(`${MODELS}tflite/deeplabv3-257.golden-mask.png`));
-    // The golden mask stores class · 10 (person 15 → 150, horse 13 → 130): the fraction of pixels whose argmax agrees.
-    const agreement = (output: Tensor) => {
-      const logits = output.data as Float32Array;
-      let agree = 0;
-      for (let pixel = 0; pixel < 257 * 257; pixel++) {
-        if (argmax(logits.subarray(pixel * 21, pixel * 21 + 21)) * 10 === golden.data[pixel * 4]) agree++;
-      }
-      return agree / (257 * 257);
-    };
+    const golden = deeplabGoldenMask();
+    const agreement = (output: Tensor) => maskAgreement(output, golden);
     const interpreter = agreement(want[0]!);
     expect(interpreter).toBeGreaterThan(0.99);
     const wantMax = scores(want[0]!).reduce((max, v) => Math.max(max, Math.abs(v)), 1);
@@ -139,14 +123,11 @@ describe.skipIf(!modelsPresent)('shared TFLite models vs the TFLite interpreter 
 
   it('movenet-lightning-int8: squat.bmp keypoints', async () => {
     // libcoral's test input: bilinear resize, the float result truncated into uint8.
-    const input = imageInput(image('squat.bmp', 192, { rounding: 'truncate' }), 'uint8');
+    const input = imageInput(sampleImage('squat.bmp', 192, { rounding: 'truncate' }), 'uint8');
     const { want, got } = await run('movenet-lightning-int8.tflite', [input]);
-    const csv = readFileSync(`${MODELS}tflite/movenet-lightning-int8.reference.csv`, 'utf8').trim().split('\n').slice(1);
-    const reference = csv.map((line) => line.split(',').map(Number)).map((row) => [row[5]!, row[4]!]); // (y, x)
-    const keypoints = (t: Tensor) => Array.from({ length: 17 }, (_, k) => [(t.data as Float32Array)[3 * k]!, (t.data as Float32Array)[3 * k + 1]!]);
-    const distance = (a: number[][], b: number[][]) => Math.max(...a.flatMap((p, k) => [Math.abs(p[0]! - b[k]![0]!), Math.abs(p[1]! - b[k]![1]!)]));
+    const reference = movenetReference();
     // The interpreter itself is within 0.022 of libcoral's reference keypoints on this input.
-    expect(distance(keypoints(want[0]!), reference)).toBeLessThanOrEqual(0.022);
+    expect(keypointDistance(movenetKeypoints(want[0]!), reference)).toBeLessThanOrEqual(0.022);
     for (const backend of BACKENDS) {
       const output = got[backend][0]!;
       expect(output.dims).toEqual([1, 1, 17, 3]);
@@ -156,11 +137,11 @@ describe.skipIf(!modelsPresent)('shared TFLite models vs the TFLite interpreter 
       // from integer ones by a step at near-ties, and steps grow through the network): 0.0205 / 0.0243 — one
       // heatmap cell (1/48) on some keypoints.
       if (backend === 'wasm') {
-        expect(distance(keypoints(output), keypoints(want[0]!)), backend).toBeLessThanOrEqual(1e-6);
-        expect(distance(keypoints(output), reference), backend).toBeLessThanOrEqual(0.022);
+        expect(keypointDistance(movenetKeypoints(output), movenetKeypoints(want[0]!)), backend).toBeLessThanOrEqual(1e-6);
+        expect(keypointDistance(movenetKeypoints(output), reference), backend).toBeLessThanOrEqual(0.022);
       } else {
-        expect(distance(keypoints(output), keypoints(want[0]!)), backend).toBeLessThanOrEqual(1 / 48 + 0.001);
-        expect(distance(keypoints(output), reference), backend).toBeLessThanOrEqual(0.022 + 1 / 48);
+        expect(keypointDistance(movenetKeypoints(output), movenetKeypoints(want[0]!)), backend).toBeLessThanOrEqual(1 / 48 + 0.001);
+        expect(keypointDistance(movenetKeypoints(output), reference), backend).toBeLessThanOrEqual(0.022 + 1 / 48);
       }
     }
   });

@@ -1,5 +1,6 @@
 /** Shared pieces of the TFLite model tests: where the models are, conversion to .wlm, running, reading results. */
 import { existsSync, readFileSync } from 'node:fs';
+import pngjs from 'pngjs';
 import { importTflite } from '../../src/convert/tflite/index.js';
 import type { OpSpec } from '../../src/ir/op-spec.js';
 import { OP_TYPES, opTable } from '../../src/ir/ops.js';
@@ -7,7 +8,7 @@ import { quantizeOps } from '../../src/ir/ops/quantize.js';
 import { writeWlm } from '../../src/ir/wlm/write.js';
 import { runPipeline } from '../../src/passes/pipeline.js';
 import { Tensor } from '../../src/ir/tensor.js';
-import type { RgbImage } from './images.js';
+import { type RgbImage, readImage, resizeBilinear } from './images.js';
 
 export const MODELS = new URL('../../../shared/models/', import.meta.url).pathname;
 export const modelsPresent = existsSync(`${MODELS}tflite`);
@@ -48,6 +49,11 @@ export async function runWlm(wlm: Uint8Array, feeds: Tensor[], backend: 'referen
   }
 }
 
+/** A sample image from ../shared/models/images, resized to size × size. */
+export function sampleImage(file: string, size: number, options?: Parameters<typeof resizeBilinear>[3]): RgbImage {
+  return resizeBilinear(readImage(new Uint8Array(readFileSync(`${MODELS}images/${file}`))), size, size, options);
+}
+
 /** An NHWC [1, H, W, 3] input tensor from RGB bytes, each byte mapped through `value`. */
 export function imageInput(image: RgbImage, type: 'uint8' | 'int8' | 'float32', value: (byte: number) => number = (b) => b): Tensor {
   const data = Tensor.zeros(type, [1, image.height, image.width, 3]);
@@ -83,4 +89,43 @@ export function withinOneStep(a: Tensor, b: Tensor): number {
   let within = 0;
   for (let i = 0; i < y.length; i++) if (Math.abs(x[i]! - y[i]!) <= 1) within++;
   return within / y.length;
+}
+
+export function scores(t: Tensor): number[] {
+  return Array.from(t.data as ArrayLike<number>, Number);
+}
+
+/**
+ * DeepLabV3's golden mask for images/segmentation-input.jpg: class · 10 per pixel (person 15 → 150, horse 13 → 130),
+ * 257 × 257, in the red channel.
+ */
+export function deeplabGoldenMask(): Uint8Array {
+  const png = pngjs.PNG.sync.read(readFileSync(`${MODELS}tflite/deeplabv3-257.golden-mask.png`));
+  return Uint8Array.from({ length: 257 * 257 }, (_, pixel) => png.data[pixel * 4]!);
+}
+
+/** The fraction of pixels whose argmax over DeepLabV3's 21 class logits ([1, 257, 257, 21]) agrees with the golden mask. */
+export function maskAgreement(output: Tensor, golden: Uint8Array): number {
+  const logits = output.data as Float32Array;
+  let agree = 0;
+  for (let pixel = 0; pixel < 257 * 257; pixel++) {
+    if (argmax(logits.subarray(pixel * 21, pixel * 21 + 21)) * 10 === golden[pixel]) agree++;
+  }
+  return agree / (257 * 257);
+}
+
+/** libcoral's reference keypoints for images/squat.bmp, as (y, x) pairs. */
+export function movenetReference(): number[][] {
+  const csv = readFileSync(`${MODELS}tflite/movenet-lightning-int8.reference.csv`, 'utf8').trim().split('\n').slice(1);
+  return csv.map((line) => line.split(',').map(Number)).map((row) => [row[5]!, row[4]!]);
+}
+
+/** The 17 (y, x) keypoints of MoveNet's [1, 1, 17, 3] output (y, x, score). */
+export function movenetKeypoints(t: Tensor): number[][] {
+  return Array.from({ length: 17 }, (_, k) => [(t.data as Float32Array)[3 * k]!, (t.data as Float32Array)[3 * k + 1]!]);
+}
+
+/** Max coordinate difference between two keypoint lists. */
+export function keypointDistance(a: number[][], b: number[][]): number {
+  return Math.max(...a.flatMap((p, k) => [Math.abs(p[0]! - b[k]![0]!), Math.abs(p[1]! - b[k]![1]!)]));
 }

@@ -3,24 +3,14 @@
  * Tolerance: max |got − want| ≤ 1e-4 · max(1, max |want|) per output. Relative L2 is not used because some outputs
  * are sigmoid tails near 1e-7 where onnxruntime's own sigmoid approximation differs from the exact value by 100%.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import pngjs from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { InferenceSession, Tensor } from '../../src/index.js';
+import { InferenceSession, type Tensor } from '../../src/index.js';
+import { MODELS, SHARED_ONNX_MODELS, mnistDigit, onnxModelsPresent, smoothInput } from '../helpers/shared-onnx.js';
 
-const MODELS = new URL('../../../shared/models/', import.meta.url).pathname;
-const present = existsSync(`${MODELS}onnx`);
-
-function smoothInput(type: Tensor['type'], dims: number[]): Tensor {
-  const t = Tensor.zeros(type, dims);
-  const data = t.data as Float32Array;
-  for (let i = 0; i < data.length; i++) data[i] = 0.5 + 0.5 * Math.sin(i * 0.013);
-  return t;
-}
-
-describe.skipIf(!present)('shared ONNX models vs onnxruntime-node', () => {
-  for (const name of ['mnist', 'ultraface-rfb-320', 'yunet-n-320', 'fastestdet', 'super-resolution-x3']) {
+describe.skipIf(!onnxModelsPresent)('shared ONNX models vs onnxruntime-node', () => {
+  for (const name of SHARED_ONNX_MODELS) {
     it(name, async () => {
       const bytes = readFileSync(`${MODELS}onnx/${name}.onnx`);
       const session = await InferenceSession.create(bytes, { backend: 'reference' });
@@ -52,10 +42,7 @@ describe.skipIf(!present)('shared ONNX models vs onnxruntime-node', () => {
   it('mnist classifies the ten sample digits', async () => {
     const session = await InferenceSession.create(`${MODELS}onnx/mnist.onnx`, { backend: 'reference' });
     for (let digit = 0; digit < 10; digit++) {
-      const png = pngjs.PNG.sync.read(readFileSync(`${MODELS}images/mnist/digit-${digit}.png`));
-      const pixels = new Float32Array(28 * 28);
-      for (let i = 0; i < pixels.length; i++) pixels[i] = png.data[i * 4]!;
-      const out = await session.run({ [session.inputs[0]!.name]: new Tensor('float32', pixels, [1, 1, 28, 28]) });
+      const out = await session.run({ [session.inputs[0]!.name]: mnistDigit(digit) });
       const scores = Array.from(out[session.outputs[0]!.name]!.data as Float32Array);
       expect(scores.indexOf(Math.max(...scores))).toBe(digit);
     }
