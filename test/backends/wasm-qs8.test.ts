@@ -246,6 +246,36 @@ describe('quantized ops on the wasm int8 kernels (exact vs the integer reference
     );
   });
 
+  it("int16 activations (static int8's wide ones) between float kernels: a Q → DQ pair is one rounding loop, lone Q / DQ convert; exact vs the reference", async () => {
+    // x → Relu → int16 Q/DQ (rounding pair) → Conv (float, int8 weights) → int16 Q → graph output and → DQ → Relu.
+    const b = new QdqBuilder();
+    const s16 = (v: number) => new Tensor('int16', Int16Array.of(v), []);
+    b.nodes.push({ op: 'Relu', inputs: ['x'], outputs: ['r'] });
+    b.nodes.push({ op: 'QuantizeLinear', inputs: ['r', b.param('rs', scalar(6 / 65535)), b.param('rz', s16(-32768))], outputs: ['rq'] });
+    b.nodes.push({ op: 'DequantizeLinear', inputs: ['rq', 'rs', 'rz'], outputs: ['rd'] });
+    const weights = b.weight(i8([5, 3, 3, 3], 81), [0.01, 0.02, 0.015, 0.03, 0.005], 0);
+    b.nodes.push({ op: 'Conv', inputs: ['rd', weights], outputs: ['c'], attrs: { pads: [1, 1, 1, 1] } });
+    b.nodes.push({ op: 'QuantizeLinear', inputs: ['c', b.param('cs', scalar(0.0007)), b.param('cz', s16(11))], outputs: ['cq'] });
+    b.nodes.push({ op: 'DequantizeLinear', inputs: ['cq', 'cs', 'cz'], outputs: ['cd'] });
+    b.nodes.push({ op: 'Relu', inputs: ['cd'], outputs: ['y'] });
+    const onnx = buildModel({
+      inputs: [f('x', [1, 3, 7, 9])], outputs: [f('y', []), { name: 'cq', type: 'int16', dims: [] }], nodes: b.nodes, initializers: b.init,
+    });
+    // Values at exact halves of the int16 step test ties (to even) as well.
+    const x = randomInput([1, 3, 7, 9], 82, 0.011);
+    (x.data as Float32Array)[5] = Math.fround(7.5 * (6 / 65535));
+    const wasm = await InferenceSession.create(onnx, { backend: 'wasm' });
+    const reference = await InferenceSession.create(onnx, { backend: 'reference' });
+    const [got, want] = [await wasm.run({ x }), await reference.run({ x })];
+    expect(Array.from(got.y!.data as Float32Array)).toEqual(Array.from(want.y!.data as Float32Array));
+    expect(got.cq!.type).toBe('int16');
+    expect(Array.from(got.cq!.data as Int16Array)).toEqual(Array.from(want.cq!.data as Int16Array));
+    const kernels = Object.fromEntries(wasm.placement.map((p) => [p.node, p.kernel]));
+    expect(Object.values(kernels)).toEqual(expect.arrayContaining(['ts/round-f32-s16-f32', 'none (rounded by its DequantizeLinear)', 'ts/quantize-f32-s16', 'ts/dequantize-s16-f32']));
+    expect(wasm.placement.every((p) => p.backend === 'wasm'), JSON.stringify(wasm.placement)).toBe(true);
+    await Promise.all([wasm.release(), reference.release()]);
+  });
+
   it('an onnxruntime QOperator model (QLinearConv + com.microsoft QLinearAdd / QLinearGlobalAveragePool) runs on the int8 kernels', async () => {
     const init: Record<string, Tensor> = {
       xs: scalar(0.02), xz: zp(-3), w: i8([5, 5, 3, 3], 61), ws: new Tensor('float32', Float32Array.from([0.004, 0.005, 0.003, 0.006, 0.004]), [5]),

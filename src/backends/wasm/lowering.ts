@@ -65,8 +65,8 @@ export function isFloat32(graph: Graph, name: string): boolean {
   return graph.tensors.get(name)?.type === 'float32';
 }
 
-/** dtypes kept in wasm memory (kernels read them there), with their element sizes. */
-const RESIDENT_BYTES: Partial<Record<DType, number>> = { float32: 4, int8: 1, uint8: 1 };
+/** dtypes kept in wasm memory (kernels read them there), with their element sizes (int16: static int8's wide activations). */
+const RESIDENT_BYTES: Partial<Record<DType, number>> = { float32: 4, int8: 1, uint8: 1, int16: 2 };
 
 export function elementBytes(type: DType | undefined): number | undefined {
   return type === undefined ? undefined : RESIDENT_BYTES[type];

@@ -101,9 +101,10 @@ export function readTensor(plan: Plan, name: string, slot = name): Tensor {
 }
 
 /** A typed view of a resident tensor's storage. */
-export function residentView(heap: Heap, type: DType, ptr: number, length: number): Float32Array | Int8Array | Uint8Array {
+export function residentView(heap: Heap, type: DType, ptr: number, length: number): Float32Array | Int8Array | Uint8Array | Int16Array {
   const buffer = heap.kernels.memory.buffer;
   if (type === 'int8') return new Int8Array(buffer, ptr, length);
+  if (type === 'int16') return new Int16Array(buffer, ptr, length);
   if (type === 'uint8') return new Uint8Array(buffer, ptr, length);
   return new Float32Array(buffer, ptr, length);
 }

@@ -7,6 +7,7 @@
  * Handles float32 and 8-bit tensors (the dtypes resident in wasm memory).
  */
 import { WebliteError } from '../../../errors.js';
+import type { DType } from '../../../ir/dtype.js';
 import type { Graph, Node } from '../../../ir/graph.js';
 import { opTable, type OpType } from '../../../ir/ops.js';
 import { Tensor, sizeOf } from '../../../ir/tensor.js';
@@ -23,7 +24,7 @@ const typeOf = (graph: Graph, name: string) => graph.tensors.get(name)?.type;
 function mappable(node: Node, graph: Graph): boolean {
   if (!MAPPED.has(node.op)) return false;
   const data = node.inputs[0]!;
-  if (graph.constant(data) || elementBytes(typeOf(graph, data)) === undefined || !staticDims(graph, data)) return false;
+  if (graph.constant(data) || !mappedBytes(typeOf(graph, data)) || !staticDims(graph, data)) return false;
   if (node.inputs.slice(1).some((name) => name !== '' && !graph.constant(name))) return false;
   return node.outputs.every((name) => name === '' || (typeOf(graph, name) === typeOf(graph, data) && (staticDims(graph, name) !== undefined && sizeOf(staticDims(graph, name)!) <= MAX_MAPPED)));
 }
@@ -43,6 +44,12 @@ function indexMaps(node: Node, graph: Graph): Int32Array[] {
   if (node.op === 'Pad' && (node.inputs[2] ?? '') === '') inputs[2] = new Tensor('float64', Float64Array.of(0), []);
   const outputs = opTable[node.op].reference(inputs, node.attrs, { outputCount: node.outputs.length, nodeName: node.name });
   return outputs.map((t) => Int32Array.from(t.data as Float64Array, (v) => v - 1));
+}
+
+/** The element sizes these copies handle: 8-bit and 32-bit (float32) tensors. */
+function mappedBytes(type: DType | undefined): boolean {
+  const bytes = elementBytes(type);
+  return bytes === 1 || bytes === 4;
 }
 
 function view(ctx: LoweringContext, type: string | undefined, ptr: number, length: number): Float32Array | Int8Array | Uint8Array {
@@ -95,7 +102,7 @@ export const gatherRowsLowering: Lowering = {
     if (node.op !== 'Gather') return false;
     const [data, indices] = node.inputs as [string, string];
     const type = typeOf(graph, indices);
-    return elementBytes(typeOf(graph, data)) !== undefined && staticDims(graph, data) !== undefined
+    return mappedBytes(typeOf(graph, data)) && staticDims(graph, data) !== undefined
       && (type === 'int32' || type === 'int64') && !graph.constant(indices) && staticDims(graph, node.outputs[0]!) !== undefined;
   },
   build(node, ctx) {

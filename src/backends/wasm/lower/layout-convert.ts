@@ -6,7 +6,7 @@ export function convertLayout(ctx: LoweringContext, dims: readonly number[], fro
   const [n, c, h, w] = dims as [number, number, number, number];
   const hw = h * w;
   const size = n * c * hw;
-  if (elementBytes === 1) return convertBytes(ctx, n, c, hw, from, to, target);
+  if (elementBytes !== 4) return convertNarrow(ctx, n, c, hw, from, to, target, elementBytes);
   if (ctx.kernels.has('wl_x32_nchw_to_nhwc')) {
     const name = target === 'nhwc' ? 'wl_x32_nchw_to_nhwc' : 'wl_x32_nhwc_to_nchw';
     const run = ctx.parallel(name, [0, 0, c, hw, from, to], 0, n * hw, { granule: 4, minPerThread: 64 });
@@ -30,14 +30,18 @@ export function convertLayout(ctx: LoweringContext, dims: readonly number[], fro
   };
 }
 
-/** 8-bit tensors (quantized activations): a TypeScript loop over bytes (they are rare at layout boundaries). */
-function convertBytes(ctx: LoweringContext, n: number, c: number, hw: number, from: number, to: number, target: Layout): Step {
+/**
+ * 8- and 16-bit tensors (quantized activations, static int8's int16 ones): a TypeScript loop (they are rare at layout
+ * boundaries).
+ */
+function convertNarrow(ctx: LoweringContext, n: number, c: number, hw: number, from: number, to: number, target: Layout, bytes: number): Step {
   return {
-    kernel: `ts/transpose-x8-${target === 'nhwc' ? 'nchw-nhwc' : 'nhwc-nchw'}`,
+    kernel: `ts/transpose-x${bytes * 8}-${target === 'nhwc' ? 'nchw-nhwc' : 'nhwc-nchw'}`,
     run() {
       const buffer = ctx.heap.kernels.memory.buffer;
-      const src = new Uint8Array(buffer, from, n * c * hw);
-      const dst = new Uint8Array(buffer, to, n * c * hw);
+      const View = bytes === 2 ? Uint16Array : Uint8Array;
+      const src = new View(buffer, from, n * c * hw);
+      const dst = new View(buffer, to, n * c * hw);
       for (let b = 0; b < n; b++) {
         const base = b * c * hw;
         for (let ch = 0; ch < c; ch++) {

@@ -465,7 +465,8 @@ function quantizeParts(node: Node, graph: Graph) {
   const dims = staticDims(graph, x!);
   if (!params || !dims || graph.constant(x!)) return undefined;
   const [from, to] = [typeOf(graph, x!), typeOf(graph, y)];
-  const ok = node.op === 'QuantizeLinear' ? from === 'float32' && (to === 'int8' || to === 'uint8') : (from === 'int8' || from === 'uint8') && to === 'float32';
+  const narrow = (type: string | undefined) => type === 'int8' || type === 'uint8' || type === 'int16';
+  const ok = node.op === 'QuantizeLinear' ? from === 'float32' && narrow(to) : narrow(from) && to === 'float32';
   return ok ? { x: x!, y, params, size: dims.reduce((p, d) => p * d, 1), from: from!, to: to! } : undefined;
 }
 
@@ -496,6 +497,47 @@ function quantizeU8(x: Float32Array, y: Uint8Array, zeroPoint: number, scale: nu
     y[i] = v < 0 ? 0 : v > 255 ? 255 : v;
   }
 }
+function dequantizeS16(x: Int16Array, y: Float32Array, zeroPoint: number, scale: number): void {
+  for (let i = 0; i < x.length; i++) y[i] = (x[i]! - zeroPoint) * scale;
+}
+function quantizeS16(x: Float32Array, y: Int16Array, zeroPoint: number, scale: number): void {
+  for (let i = 0; i < x.length; i++) {
+    const q = f32(x[i]! / scale);
+    const v = (q === q ? q + MAGIC - MAGIC : 0) + zeroPoint;
+    y[i] = v < -32768 ? -32768 : v > 32767 ? 32767 : v;
+  }
+}
+/** QuantizeLinear to int16 then DequantizeLinear with the same parameters, in one pass over float32. */
+function roundS16(x: Float32Array, y: Float32Array, zeroPoint: number, scale: number): void {
+  for (let i = 0; i < x.length; i++) {
+    const q = f32(x[i]! / scale);
+    const v = (q === q ? q + MAGIC - MAGIC : 0) + zeroPoint;
+    y[i] = ((v < -32768 ? -32768 : v > 32767 ? 32767 : v) - zeroPoint) * scale;
+  }
+}
+
+/**
+ * The float32 source of an int16 DequantizeLinear whose input comes only from a QuantizeLinear with the same scale
+ * and zero point (a rounding pair), or undefined.
+ */
+function roundingSource(node: Node, graph: Graph): string | undefined {
+  if (node.op !== 'DequantizeLinear') return undefined;
+  const quantized = node.inputs[0]!;
+  if (typeOf(graph, quantized) !== 'int16' || graph.outputs.includes(quantized)) return undefined;
+  const producer = graph.nodes.find((n) => n.outputs[0] === quantized);
+  if (producer?.op !== 'QuantizeLinear' || typeOf(graph, producer.inputs[0]!) !== 'float32') return undefined;
+  if (graph.nodes.some((n) => n !== node && n.inputs.includes(quantized))) return undefined;
+  const [into, from] = [qdqParams(graph, producer), qdqParams(graph, node)];
+  if (!into || !from || into.scale !== from.scale || into.zeroPoint !== from.zeroPoint) return undefined;
+  return producer.inputs[0]!;
+}
+
+/** A QuantizeLinear whose only reader is a DequantizeLinear that rounds in its place (roundingSource). */
+function roundedBy(node: Node, graph: Graph): boolean {
+  const readers = graph.nodes.filter((n) => n.inputs.includes(node.outputs[0]!));
+  return readers.length === 1 && roundingSource(readers[0]!, graph) !== undefined;
+}
+
 function requantizeU8S8(x: Uint8Array, y: Int8Array, shift: number): void {
   for (let i = 0; i < x.length; i++) {
     const v = x[i]! + shift;
@@ -514,10 +556,12 @@ export const quantizeLowering: Lowering = {
   requires: [],
   layout: 'transparent',
   supports: (node, graph) => quantizeParts(node, graph) !== undefined,
-  // A requantizing QuantizeLinear reads the 8-bit source behind its DequantizeLinear: keep it alive until then.
+  // A requantizing QuantizeLinear reads the 8-bit source behind its DequantizeLinear, a rounding DequantizeLinear
+  // the float source before its QuantizeLinear: keep them alive until then.
   extraReads: (node, graph) => {
     const requant = requantizeSource(node, graph);
-    return requant ? [requant.source] : [];
+    const rounding = roundingSource(node, graph);
+    return requant ? [requant.source] : rounding ? [rounding] : [];
   },
   build(node, ctx) {
     const p = quantizeParts(node, ctx.graph)!;
@@ -525,6 +569,20 @@ export const quantizeLowering: Lowering = {
     const memory = ctx.heap.kernels.memory;
     const n = p.size;
     const view = (type: string, ptr: number) => (type === 'int8' ? new Int8Array(memory.buffer, ptr, n) : new Uint8Array(memory.buffer, ptr, n));
+    if (p.from === 'int16' || p.to === 'int16') {
+      // Static int8's wide activations (passes/quantize/sensitivity.ts): float kernels on both sides, and a
+      // QuantizeLinear → DequantizeLinear pair between them is one rounding loop (the int16 tensor is not written).
+      if (node.op === 'QuantizeLinear' && roundedBy(node, ctx.graph)) return { kernel: 'none (rounded by its DequantizeLinear)', run() {} };
+      const source = node.op === 'DequantizeLinear' ? roundingSource(node, ctx.graph) : undefined;
+      const xPtr = ctx.ptr(source ?? p.x);
+      const yPtr = ctx.ptr(p.y);
+      if (source) {
+        return { kernel: 'ts/round-f32-s16-f32', run: () => roundS16(new Float32Array(memory.buffer, xPtr, n), new Float32Array(memory.buffer, yPtr, n), zeroPoint, scale) };
+      }
+      return node.op === 'DequantizeLinear'
+        ? { kernel: 'ts/dequantize-s16-f32', run: () => dequantizeS16(new Int16Array(memory.buffer, xPtr, n), new Float32Array(memory.buffer, yPtr, n), zeroPoint, scale) }
+        : { kernel: 'ts/quantize-f32-s16', run: () => quantizeS16(new Float32Array(memory.buffer, xPtr, n), new Int16Array(memory.buffer, yPtr, n), zeroPoint, scale) };
+    }
     if (node.op === 'DequantizeLinear') {
       if (bypassed(node, ctx.graph)) return { kernel: 'none (read by requantize)', run() {} };
       const signed = p.from === 'int8';
