@@ -9,6 +9,8 @@
  *
  * Exports
  *   void wl_f32_unary(int32 kind, int32 start, int32 end, const float* x, float* y, float alpha, float beta)
+ *     (kinds 30–31 round to a quantization grid: tested bit-exact against the TypeScript Q/DQ loops in
+ *     test/backends/wasm-qs8.test.ts)
  *   void wl_f32_activation(int32 start, int32 end, const float* x, float* y, const wl_activation* act)
  */
 #include "activation.h"
@@ -45,6 +47,8 @@ enum wl_unary_kind {
   WL_UNARY_MISH = 27,       /* x·tanh(softplus(x)) */
   WL_UNARY_SOFTSIGN = 28,   /* x / (1 + |x|) */
   WL_UNARY_TRUNC = 29,
+  WL_UNARY_QROUND_S16 = 30, /* QuantizeLinear → DequantizeLinear onto the int16 grid: scale alpha, zero point beta */
+  WL_UNARY_QROUND_S8 = 31,  /* … onto the int8 grid (uint8 pairs are retyped to int8 before lowering) */
 };
 
 #define ZERO wasm_f32x4_splat(0.0f)
@@ -73,6 +77,18 @@ WL_INLINE v128_t softsign_f32x4(v128_t x) {
   v128_t y = wasm_f32x4_div(x, wasm_f32x4_add(wl_abs_f32x4(x), ONE));
   v128_t inf = wasm_f32x4_eq(wl_abs_f32x4(x), WL_F32X4(__builtin_inff()));
   return wl_select(inf, wasm_v128_or(ONE, wl_signbit_f32x4(x)), y);
+}
+
+/*
+ * (clamp(round_half_even(x / scale) + zp, lo, hi) − zp) · scale, written as clamp(q, lo − zp, hi − zp) · scale (the
+ * same numbers: every step is an exact integer in f32 below 2^24, and a larger q clamps either way). NaN gives 0
+ * (QuantizeLinear maps NaN to the zero point); + 0 turns a rounded −0 into +0, as the integer round trip gives.
+ * f32 division and multiplication are correctly rounded, so this equals the TypeScript reference bit for bit.
+ */
+WL_INLINE v128_t qround_f32x4(v128_t x, v128_t scale, v128_t lo, v128_t hi) {
+  v128_t q = wasm_f32x4_add(wasm_f32x4_nearest(wasm_f32x4_div(x, scale)), ZERO);
+  q = wasm_v128_and(q, wasm_f32x4_eq(q, q));
+  return wasm_f32x4_mul(wasm_f32x4_pmin(hi, wasm_f32x4_pmax(lo, q)), scale);
 }
 
 /* y[0, n) = f(x[0, n)) for n a multiple of 4. One instance of each expression keeps the module small. */
@@ -109,6 +125,14 @@ static void unary_body(int32_t kind, const float* xp, float* yp, size_t n, float
     case WL_UNARY_MISH: UNARY_LOOP(mish_f32x4(x)); break;
     case WL_UNARY_SOFTSIGN: UNARY_LOOP(softsign_f32x4(x)); break;
     case WL_UNARY_TRUNC: UNARY_LOOP(wasm_f32x4_trunc(x)); break;
+    case WL_UNARY_QROUND_S16:
+    case WL_UNARY_QROUND_S8: {
+      const float lo = kind == WL_UNARY_QROUND_S16 ? -32768.0f : -128.0f;
+      const float hi = kind == WL_UNARY_QROUND_S16 ? 32767.0f : 127.0f;
+      const v128_t vlo = wasm_f32x4_splat(lo - beta), vhi = wasm_f32x4_splat(hi - beta);
+      UNARY_LOOP(qround_f32x4(x, va, vlo, vhi));
+      break;
+    }
     default: break;
   }
 }

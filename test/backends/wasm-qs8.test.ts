@@ -271,9 +271,56 @@ describe('quantized ops on the wasm int8 kernels (exact vs the integer reference
     expect(got.cq!.type).toBe('int16');
     expect(Array.from(got.cq!.data as Int16Array)).toEqual(Array.from(want.cq!.data as Int16Array));
     const kernels = Object.fromEntries(wasm.placement.map((p) => [p.node, p.kernel]));
-    expect(Object.values(kernels)).toEqual(expect.arrayContaining(['ts/round-f32-s16-f32', 'none (rounded by its DequantizeLinear)', 'ts/quantize-f32-s16', 'ts/dequantize-s16-f32']));
+    expect(Object.values(kernels)).toEqual(expect.arrayContaining(['f32-qround-s16-4x-wasmsimd', 'none (rounded by its DequantizeLinear)', 'ts/quantize-f32-s16', 'ts/dequantize-s16-f32']));
     expect(wasm.placement.every((p) => p.backend === 'wasm'), JSON.stringify(wasm.placement)).toBe(true);
     await Promise.all([wasm.release(), reference.release()]);
+  });
+
+  it('rounding pairs (QuantizeLinear → DequantizeLinear read by float kernels) onto int16, int8 and uint8 grids: one SIMD pass, bit-exact incl. ties, ±0, NaN, ±∞ and saturation', async () => {
+    const grids = [
+      { type: 'int16', zero: new Tensor('int16', Int16Array.of(-7), []), scale: 0.0003, kernel: 'f32-qround-s16-4x-wasmsimd' },
+      { type: 'int8', zero: new Tensor('int8', Int8Array.of(5), []), scale: 0.02, kernel: 'f32-qround-s8-4x-wasmsimd' },
+      // fuse-qdq retypes a uint8 pair to int8 (zero point − 128) before lowering: the int8 kernel again.
+      { type: 'uint8', zero: new Tensor('uint8', Uint8Array.of(128), []), scale: 0.013, kernel: 'f32-qround-s8-4x-wasmsimd' },
+    ];
+    const nodes: NodeSpec[] = [];
+    const init: Record<string, Tensor> = {};
+    grids.forEach((grid, i) => {
+      init[`s${i}`] = scalar(grid.scale);
+      init[`z${i}`] = grid.zero;
+      nodes.push({ op: 'QuantizeLinear', inputs: ['x', `s${i}`, `z${i}`], outputs: [`q${i}`] });
+      nodes.push({ op: 'DequantizeLinear', inputs: [`q${i}`, `s${i}`, `z${i}`], outputs: [`y${i}`] });
+    });
+    const onnx = buildModel({ inputs: [f('x', [1, 1003])], outputs: grids.map((_, i) => f(`y${i}`, [])), nodes, initializers: init });
+    // Ties at every grid's half steps, values past each grid's ends, tiny negatives (round to −0), NaN and ±∞,
+    // then a spread of ordinary values; 1003 elements leave a 3-element tail after the 4-wide body.
+    const special = [NaN, Infinity, -Infinity, -1e-9, 1e-9, 0, -0, 1e6, -1e6, 2.5 * 0.02, -3.5 * 0.02, 0.5 * 0.0003, 1.5 * 0.0003, 0.5 * 0.013];
+    const data = Float32Array.from({ length: 1003 }, (_, i) => (i < special.length ? special[i]! : Math.sin(i * 0.37) * (i % 7) * 1.3));
+    const x = new Tensor('float32', data, [1, 1003]);
+    const wasm = await InferenceSession.create(onnx, { backend: 'wasm' });
+    const reference = await InferenceSession.create(onnx, { backend: 'reference' });
+    const [got, want] = [await wasm.run({ x }), await reference.run({ x })];
+    grids.forEach((_, i) => expect(Array.from(got[`y${i}`]!.data as Float32Array), `y${i}`).toEqual(Array.from(want[`y${i}`]!.data as Float32Array)));
+    const kernels = wasm.placement.map((p) => p.kernel);
+    for (const grid of grids) expect(kernels).toContain(grid.kernel);
+    expect(kernels.filter((k) => k === 'none (rounded by its DequantizeLinear)')).toHaveLength(3);
+    await Promise.all([wasm.release(), reference.release()]);
+  });
+
+  it('Q → int8 Transpose → DQ read by a float op becomes Q → DQ (one rounding pass) → float Transpose', async () => {
+    // An NHWC input quantized, moved to NCHW, then read by a float op (as static int8's graph input before a first
+    // convolution whose output is int16).
+    const b = new QdqBuilder();
+    const x = b.qdq('x', 0.0213, 3);
+    b.nodes.push({ op: 'Transpose', inputs: [x], outputs: ['t'], attrs: { perm: [0, 3, 1, 2] } });
+    const moved = b.qdq('t', 0.0213, 3);
+    b.nodes.push({ op: 'Relu', inputs: [moved], outputs: ['y'] });
+    const spec: ModelSpec = { inputs: [f('x', [1, 5, 6, 3])], outputs: [f('y', [])], nodes: b.nodes, initializers: b.init };
+    const graph = importModel(buildModel(spec));
+    expect(fuseQdq.run(graph)).toBe(true);
+    expect(graph.nodes.map((node) => node.op)).toEqual(['QuantizeLinear', 'DequantizeLinear', 'Transpose', 'Relu']);
+    expect(graph.tensors.get(graph.nodes[2]!.inputs[0]!)?.type).toBe('float32');
+    await check(spec, { x: randomInput([1, 5, 6, 3], 91, 0.0213) }, ['f32-qround-s8-4x-wasmsimd', 'none (rounded by its DequantizeLinear)']);
   });
 
   it('an onnxruntime QOperator model (QLinearConv + com.microsoft QLinearAdd / QLinearGlobalAveragePool) runs on the int8 kernels', async () => {

@@ -29,6 +29,7 @@
  *   3. An activation input that is a float tensor moved (Transpose, Reshape…) from a DequantizeLinear (e.g. a
  *      uint8 graph input) is requantized to int8 with the same scale right after the DequantizeLinear (exact) and
  *      the movement replayed on int8, so the first convolution fuses too.
+ *   4. Q → int8 data movement → DQ read only by float ops becomes Q → DQ → float data movement (roundBeforeMoving).
  * Dead DequantizeLinear nodes and constants are then dropped; shapes are re-inferred.
  */
 import type { Graph, Node } from '../../ir/graph.js';
@@ -58,6 +59,9 @@ export const fuseQdq: Pass = {
   run(graph) {
     let changed = retypeUint8(graph);
     changed = rewriteAll(graph, (node, view) => fuseNode(graph, node, view)) || changed;
+    // Reader counts matter to step 4: drop what the fusion left dead first.
+    if (changed) eliminateDeadNodes.run(graph);
+    changed = roundBeforeMoving(graph) || changed;
     if (changed) {
       eliminateDeadNodes.run(graph);
       inferShapes(graph);
@@ -65,6 +69,58 @@ export const fuseQdq: Pass = {
     return changed;
   },
 };
+
+// ---- step 4: rounding pairs around data movement read by float ops ----
+
+/**
+ * Q(x) → movement on int8 (Transpose, Reshape…) → DQ with the same parameters, read by float ops only (what is left
+ * when the op after it is not quantized, e.g. the first convolution of static int8 with an int16 output): the
+ * movement commutes with the elementwise rounding, so it becomes Q(x) → DQ → movement on float32. Backends then
+ * round in one pass (a QuantizeLinear → DequantizeLinear pair) and move floats with their own kernels — for a
+ * TFLite model's NHWC input, one transpose instead of three passes. Returns whether anything changed.
+ */
+function roundBeforeMoving(graph: Graph): boolean {
+  let changed = false;
+  for (const dq of [...graph.nodes]) {
+    if (dq.op !== 'DequantizeLinear' || graph.tensors.get(dq.inputs[0]!)?.type !== 'int8' || perTensorZero(graph, dq) === undefined) continue;
+    const view = new GraphView(graph);
+    const readers = (name: string) => view.consumers(name);
+    if (readers(dq.outputs[0]!).some((node) => node.op === 'QuantizeLinear')) continue;
+    const chain: Node[] = [];
+    let current = dq.inputs[0]!;
+    let quantize: Node | undefined;
+    for (let depth = 0; depth < 8 && !quantize; depth++) {
+      const producer = view.producer(current);
+      if (!producer || readers(current).length !== 1 || graph.outputs.includes(current)) break;
+      if (producer.op === 'QuantizeLinear') quantize = producer;
+      else if (MOVEMENT.includes(producer.op) && producer.outputs.length === 1) chain.unshift(producer);
+      else break;
+      current = producer.inputs[0]!;
+    }
+    if (!quantize || chain.length === 0 || graph.tensors.get(quantize.inputs[0]!)?.type !== 'float32') continue;
+    if (perTensorZero(graph, quantize) !== perTensorZero(graph, dq) || scalarOf(graph, quantize.inputs[1]!) !== scalarOf(graph, dq.inputs[1]!)) continue;
+    // Rebuild: Q → DQ on the source's shape, then the movement replayed on float32 into the DQ's old output.
+    const float = (hint: string, like: string) => {
+      const name = graph.uniqueName(`${hint}_float`);
+      graph.tensors.set(name, { name, type: 'float32', dims: graph.tensors.get(like)?.dims });
+      return name;
+    };
+    const source = quantize.inputs[0]!;
+    const rounded = float(source, source);
+    const nodes: Node[] = [{ ...dq, inputs: [quantize.outputs[0]!, ...dq.inputs.slice(1)], outputs: [rounded] }];
+    let input = rounded;
+    chain.forEach((node, i) => {
+      const output = i === chain.length - 1 ? dq.outputs[0]! : float(node.outputs[0]!, node.outputs[0]!);
+      nodes.push({ ...node, inputs: [input, ...node.inputs.slice(1)], outputs: [output] });
+      input = output;
+    });
+    const removed = new Set([...chain, dq]);
+    const at = graph.nodes.indexOf(dq);
+    graph.nodes = [...graph.nodes.slice(0, at).filter((node) => !removed.has(node)), ...nodes, ...graph.nodes.slice(at + 1)];
+    changed = true;
+  }
+  return changed;
+}
 
 // ---- step 2 / 3: islands → quantized ops ----
 

@@ -507,23 +507,35 @@ function quantizeS16(x: Float32Array, y: Int16Array, zeroPoint: number, scale: n
     y[i] = v < -32768 ? -32768 : v > 32767 ? 32767 : v;
   }
 }
-/** QuantizeLinear to int16 then DequantizeLinear with the same parameters, in one pass over float32. */
-function roundS16(x: Float32Array, y: Float32Array, zeroPoint: number, scale: number): void {
+/**
+ * The quantization grids a rounding pair may use, with wl_f32_unary's kind for each (kernels-wasm/unary). uint8 pairs
+ * do not reach the lowerings: fuse-qdq retypes them to int8 (retype-uint8.ts).
+ */
+const GRIDS = {
+  int16: { name: 's16', kind: 30, lo: -32768, hi: 32767 },
+  int8: { name: 's8', kind: 31, lo: -128, hi: 127 },
+} as const;
+
+/** QuantizeLinear then DequantizeLinear with the same parameters, in one pass over float32 (no-SIMD fallback). */
+function roundToGrid(x: Float32Array, y: Float32Array, zeroPoint: number, scale: number, lo: number, hi: number): void {
   for (let i = 0; i < x.length; i++) {
     const q = f32(x[i]! / scale);
     const v = (q === q ? q + MAGIC - MAGIC : 0) + zeroPoint;
-    y[i] = ((v < -32768 ? -32768 : v > 32767 ? 32767 : v) - zeroPoint) * scale;
+    y[i] = ((v < lo ? lo : v > hi ? hi : v) - zeroPoint) * scale;
   }
 }
 
 /**
- * The float32 source of an int16 DequantizeLinear whose input comes only from a QuantizeLinear with the same scale
- * and zero point (a rounding pair), or undefined.
+ * The float32 source of a DequantizeLinear (int16 or int8, per tensor) whose input comes only from a
+ * QuantizeLinear with the same scale and zero point (a rounding pair), or undefined.
  */
 function roundingSource(node: Node, graph: Graph): string | undefined {
   if (node.op !== 'DequantizeLinear') return undefined;
   const quantized = node.inputs[0]!;
-  if (typeOf(graph, quantized) !== 'int16' || graph.outputs.includes(quantized)) return undefined;
+  const type = typeOf(graph, quantized);
+  if ((type !== 'int16' && type !== 'int8') || graph.outputs.includes(quantized)) return undefined;
+  // A QuantizeLinear reading this DequantizeLinear requantizes from the 8-bit tensor (requantizeSource): keep it.
+  if (graph.nodes.some((n) => n.op === 'QuantizeLinear' && n.inputs[0] === node.outputs[0])) return undefined;
   const producer = graph.nodes.find((n) => n.outputs[0] === quantized);
   if (producer?.op !== 'QuantizeLinear' || typeOf(graph, producer.inputs[0]!) !== 'float32') return undefined;
   if (graph.nodes.some((n) => n !== node && n.inputs.includes(quantized))) return undefined;
@@ -569,16 +581,21 @@ export const quantizeLowering: Lowering = {
     const memory = ctx.heap.kernels.memory;
     const n = p.size;
     const view = (type: string, ptr: number) => (type === 'int8' ? new Int8Array(memory.buffer, ptr, n) : new Uint8Array(memory.buffer, ptr, n));
-    if (p.from === 'int16' || p.to === 'int16') {
-      // Static int8's wide activations (passes/quantize/sensitivity.ts): float kernels on both sides, and a
-      // QuantizeLinear → DequantizeLinear pair between them is one rounding loop (the int16 tensor is not written).
-      if (node.op === 'QuantizeLinear' && roundedBy(node, ctx.graph)) return { kernel: 'none (rounded by its DequantizeLinear)', run() {} };
-      const source = node.op === 'DequantizeLinear' ? roundingSource(node, ctx.graph) : undefined;
-      const xPtr = ctx.ptr(source ?? p.x);
-      const yPtr = ctx.ptr(p.y);
-      if (source) {
-        return { kernel: 'ts/round-f32-s16-f32', run: () => roundS16(new Float32Array(memory.buffer, xPtr, n), new Float32Array(memory.buffer, yPtr, n), zeroPoint, scale) };
+    // A QuantizeLinear → DequantizeLinear pair read by float kernels (static int8's int16 tensors, an 8-bit pair
+    // that no integer kernel absorbed) is one rounding pass over float32; the quantized tensor is not written.
+    if (node.op === 'QuantizeLinear' && roundedBy(node, ctx.graph)) return { kernel: 'none (rounded by its DequantizeLinear)', run() {} };
+    const source = node.op === 'DequantizeLinear' ? roundingSource(node, ctx.graph) : undefined;
+    if (source) {
+      const grid = GRIDS[p.from as keyof typeof GRIDS];
+      const [xPtr, yPtr] = [ctx.ptr(source), ctx.ptr(p.y)];
+      if (ctx.kernels.has('wl_f32_unary')) {
+        return { kernel: `f32-qround-${grid.name}-4x-wasmsimd`, run: ctx.parallel('wl_f32_unary', [grid.kind, 0, 0, xPtr, yPtr, scale, zeroPoint], 1, n, { granule: 16, minPerThread: 4096 }) };
       }
+      return { kernel: `ts/round-f32-${grid.name}-f32`, run: () => roundToGrid(new Float32Array(memory.buffer, xPtr, n), new Float32Array(memory.buffer, yPtr, n), zeroPoint, scale, grid.lo, grid.hi) };
+    }
+    if (p.from === 'int16' || p.to === 'int16') {
+      // Static int8's int16 tensors (passes/quantize/sensitivity.ts) outside a pair: float kernels on both sides.
+      const [xPtr, yPtr] = [ctx.ptr(p.x), ctx.ptr(p.y)];
       return node.op === 'DequantizeLinear'
         ? { kernel: 'ts/dequantize-s16-f32', run: () => dequantizeS16(new Int16Array(memory.buffer, xPtr, n), new Float32Array(memory.buffer, yPtr, n), zeroPoint, scale) }
         : { kernel: 'ts/quantize-f32-s16', run: () => quantizeS16(new Float32Array(memory.buffer, xPtr, n), new Int16Array(memory.buffer, yPtr, n), zeroPoint, scale) };
