@@ -102,6 +102,26 @@ describe('wasm backend vs reference', () => {
   });
 });
 
+describe('wasm Softmax over channels', () => {
+  it('Softmax / LogSoftmax on axis 1 of a 4-D tensor run on the row kernel over NHWC memory (Caffe, MTCNN)', async () => {
+    const spec: ModelSpec = {
+      opset: 13,
+      inputs: [f('x', [2, 3, 5, 7])],
+      outputs: [f('p', []), f('l', [])],
+      initializers: { w: randomTensor([11, 3, 3, 3], 41) },
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], attrs: { pads: [1, 1, 1, 1] } },
+        { op: 'Softmax', inputs: ['c'], outputs: ['p'], attrs: { axis: 1 } },
+        { op: 'LogSoftmax', inputs: ['c'], outputs: ['l'], attrs: { axis: -3 } },
+      ],
+    };
+    const session = await expectSameAsReference(spec, { x: randomTensor([2, 3, 5, 7], 42) }, 3);
+    const kernels = Object.fromEntries(session.placement.map((p) => [p.op, `${p.backend} ${p.kernel}`]));
+    expect(kernels.Softmax).toBe('wasm f32-softmax-8x-wasmsimd-nhwc');
+    expect(kernels.LogSoftmax).toBe('wasm f32-log-softmax-8x-wasmsimd-nhwc');
+  });
+});
+
 describe('wasm worker threads', () => {
   it('threads: 2 runs a worker pool on shared memory and matches the single-threaded result', async () => {
     const spec: ModelSpec = {

@@ -8,7 +8,7 @@ import { gatherRowsLowering, indexMapLowering } from './index-map.js';
 import { convTransposeLowering, instanceNormLowering, reduceLowering, resizeLowering } from './more.js';
 import { globalPoolLowering, poolLowering } from './pool.js';
 import { qs8BinaryLowering, qs8ConcatLowering, qs8ConvLowering, qs8GemmLowering, qs8PoolLowering, quantizeLowering, transposeX8Lowering } from './qs8.js';
-import { dynamicMatmulLowering, layerNormLowering, softmaxLowering, transposeLowering } from './transformer.js';
+import { dynamicMatmulLowering, layerNormLowering, softmaxChannelsLowering, softmaxLowering, transposeLowering } from './transformer.js';
 
 export const LOWERINGS: readonly Lowering[] = [
   qs8ConvLowering,
@@ -30,6 +30,7 @@ export const LOWERINGS: readonly Lowering[] = [
   matmulLowering,
   dynamicMatmulLowering,
   softmaxLowering,
+  softmaxChannelsLowering,
   layerNormLowering,
   transposeLowering,
   binaryLowering,

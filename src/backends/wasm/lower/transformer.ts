@@ -34,6 +34,29 @@ export const softmaxLowering: Lowering = {
   },
 };
 
+/**
+ * Softmax / LogSoftmax over the channels of a 4-D tensor (axis 1: Caffe's Softmax, MTCNN's P-Net): in NHWC memory
+ * the channels are the innermost axis, so the row kernel applies with rows = N·H·W.
+ */
+export const softmaxChannelsLowering: Lowering = {
+  name: 'softmax-channels',
+  requires: ['wl_f32_softmax', 'wl_f32_log_softmax'],
+  layout: 'native',
+  supports(node, graph) {
+    if ((node.op !== 'Softmax' && node.op !== 'LogSoftmax') || !allFloat(node, graph)) return false;
+    const rank = staticDims(graph, node.inputs[0]!)!.length;
+    return rank === 4 && normalizeAxis(node.attrs.axis as number, rank, node.name) === 1;
+  },
+  build(node, ctx) {
+    const [n, c, h, w] = ctx.dims(node.inputs[0]!) as [number, number, number, number];
+    const x = ctx.ptr(node.inputs[0]!);
+    const y = ctx.ptr(node.outputs[0]!);
+    const log = node.op === 'LogSoftmax';
+    const run = ctx.parallel(log ? 'wl_f32_log_softmax' : 'wl_f32_softmax', [0, 0, c, x, y], 0, n * h * w, { minPerThread: Math.max(1, Math.ceil(2048 / c)) });
+    return { kernel: `f32-${log ? 'log-' : ''}softmax-8x-wasmsimd-nhwc`, run };
+  },
+};
+
 export const layerNormLowering: Lowering = {
   name: 'layernorm',
   requires: ['wl_f32_layernorm'],
