@@ -6,7 +6,10 @@
 // dtypes    f32 in, f32 out, f32 accumulation (in k order)
 //           variant F16 (common/precision.wgsl): f16 operands, tiles and products, f32 accumulation and epilogue
 // layout    NCHW input, output and residual; weights OIHW as given (row co of the GEMM is contiguous)
-// variants  HAS_BIAS, HAS_RESIDUAL (extra bindings); override POINTWISE: 1×1, stride 1, no padding — X̂ is X
+// variants  HAS_BIAS, HAS_RESIDUAL (extra bindings); override POINTWISE: 1×1, stride 1, no padding — X̂ is X.
+//           VEC4_A (k a multiple of 4): W bound as array<vec4<stored_float>>, its tile loaded 4 k at a time.
+//           VEC4_B (only with POINTWISE, pixels a multiple of 4): X bound as vec4 too, 4 pixels per load
+//           (gemm/gemm-tile.wgsl; rows and group/image bases are then multiples of 4, bindings start at offset 0).
 // tile      workgroup 8×8, tile 32 output channels × 32 pixels × 32 k (gemm/gemm-tile.wgsl);
 //           grid (⌈pixels/32⌉, ⌈channels per group/32⌉, batch · groups)
 // remainder padding taps and out-of-range tile positions read nothing (zero); stores masked. No reads past the end.
@@ -28,8 +31,16 @@ struct Params {
 override POINTWISE: bool = false;
 
 @group(0) @binding(0) var<uniform> params: Params;
+// #if VEC4_B
+@group(0) @binding(1) var<storage, read> x: array<vec4<stored_float>>;
+// #else
 @group(0) @binding(1) var<storage, read> x: array<stored_float>;
+// #endif
+// #if VEC4_A
+@group(0) @binding(2) var<storage, read> w: array<vec4<stored_float>>;
+// #else
 @group(0) @binding(2) var<storage, read> w: array<stored_float>;
+// #endif
 // #if HAS_BIAS
 @group(0) @binding(3) var<storage, read> bias: array<stored_float>;
 // #endif
@@ -41,10 +52,21 @@ override POINTWISE: bool = false;
 var<private> x_base: u32;
 var<private> w_base: u32;
 
+// #if VEC4_A
+fn load_a4(row: u32, k: u32) -> vec4<stored_float> {
+  return w[(w_base + row * params.k + k) / 4u];
+}
+// #else
 fn load_a(row: u32, k: u32) -> stored_float {
   return w[w_base + row * params.k + k];
 }
+// #endif
 
+// #if VEC4_B
+fn load_b4(k: u32, column: u32) -> vec4<stored_float> {
+  return x[(x_base + k * params.in_h * params.in_w + column) / 4u];
+}
+// #else
 fn load_b(k: u32, column: u32) -> stored_float {
   let plane = params.in_h * params.in_w;
   if (POINTWISE) {
@@ -62,6 +84,7 @@ fn load_b(k: u32, column: u32) -> stored_float {
   }
   return x[x_base + channel * plane + u32(in_row) * params.in_w + u32(in_column)];
 }
+// #endif
 
 @compute @workgroup_size(8, 8, 1)
 fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>,

@@ -6,6 +6,11 @@
 // layout    A and B are strided views: element (row, k) of A at a_base + row·a_row + k·a_column, so transA/transB
 //           and Gemm's 1-D promotions are strides, never copies. Up to 4 batch axes (row-major in batch_dims) with
 //           per-operand batch strides (0 = broadcast). Y is dense [batch, m, n].
+// variants  VEC4_A / VEC4_B: the operand is bound as array<vec4<stored_float>> and the tiles load 4 elements per
+//           vector load (gemm/gemm-tile.wgsl). The lowering sets them only when the operand is contiguous along the
+//           loaded axis (A along k, B along n), that axis' extent and every row and batch stride are multiples of 4
+//           (bindings start at offset 0), so every vector is aligned and lies within K (or N); scalar loads otherwise.
+//           Placement shows them as `#VEC4_A` / `#VEC4_B` after the file name.
 // bias      (variant HAS_BIAS) C at row·bias_row + column·bias_column — Gemm's broadcast C and FusedMatMul's
 //           per-column bias; scaled by beta.
 // tile      workgroup 8×8, tile 32×32×32 in workgroup memory (gemm/gemm-tile.wgsl); grid (⌈n/32⌉, ⌈m/32⌉, batch)
@@ -28,8 +33,16 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
+// #if VEC4_A
+@group(0) @binding(1) var<storage, read> a: array<vec4<stored_float>>;
+// #else
 @group(0) @binding(1) var<storage, read> a: array<stored_float>;
+// #endif
+// #if VEC4_B
+@group(0) @binding(2) var<storage, read> b: array<vec4<stored_float>>;
+// #else
 @group(0) @binding(2) var<storage, read> b: array<stored_float>;
+// #endif
 // #if HAS_BIAS
 @group(0) @binding(3) var<storage, read> bias: array<stored_float>;
 // #endif
@@ -38,13 +51,25 @@ struct Params {
 var<private> a_base: u32;
 var<private> b_base: u32;
 
+// #if VEC4_A
+fn load_a4(row: u32, k: u32) -> vec4<stored_float> {
+  return a[(a_base + row * params.a_row + k) / 4u];
+}
+// #else
 fn load_a(row: u32, k: u32) -> stored_float {
   return a[a_base + row * params.a_row + k * params.a_column];
 }
+// #endif
 
+// #if VEC4_B
+fn load_b4(k: u32, column: u32) -> vec4<stored_float> {
+  return b[(b_base + k * params.b_row + column) / 4u];
+}
+// #else
 fn load_b(k: u32, column: u32) -> stored_float {
   return b[b_base + k * params.b_row + column * params.b_column];
 }
+// #endif
 
 @compute @workgroup_size(8, 8, 1)
 fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>,

@@ -3,10 +3,14 @@
  * lowering, against the reference: odd sizes around the 32-channel/32-pixel tile, strides, dilations, asymmetric
  * and automatic pads, groups, depthwise with a channel multiplier, 1×1 (pointwise), 1-D, and the fused epilogue
  * (bias, residual Z, activation) as the fusion passes produce it; conv/f32-conv3d-minmax-direct.wgsl for 3-D ones.
+ * The implicit GEMM's vec4-load variants (VEC4_A: weights, k a multiple of 4; VEC4_B: a pointwise conv's input,
+ * pixels a multiple of 4), with the variant each shape must take read from the placement.
  */
 import { describe, expect, it } from 'vitest';
 import type { AttrInput } from '../helpers/onnx-builder.js';
 import { randomTensor } from '../helpers/onnx-builder.js';
+import { IGEMM_KERNEL } from '../../src/backends/webgpu/lower/conv.js';
+import { kernelName } from '../../src/backends/webgpu/lowering.js';
 import { expectMatchesReference, f32, skipWithoutGpu } from './harness.js';
 
 interface ConvCase {
@@ -64,6 +68,37 @@ describe('webgpu Conv', () => {
   });
 });
 
+describe('webgpu Conv vec4 loads', () => {
+  const cases: (ConvCase & { variants: string[] })[] = [
+    { name: '3×3, k = 4·9 = 36', x: [1, 4, 7, 9], w: [8, 4, 3, 3], bias: true, attrs: { pads: [1, 1, 1, 1] }, variants: ['VEC4_A'] },
+    { name: '3×3, k = 5·9 = 45', x: [1, 5, 9, 11], w: [7, 5, 3, 3], attrs: { pads: [1, 1, 1, 1] }, variants: [] },
+    { name: '3 groups of 4 channels, batch 2', x: [2, 12, 6, 5], w: [9, 4, 3, 3], bias: true, attrs: { group: 3, pads: [1, 1, 1, 1] }, variants: ['VEC4_A'] },
+    { name: 'pointwise 32→65 on 6×6 (36 pixels)', x: [1, 32, 6, 6], w: [65, 32, 1, 1], bias: true, variants: ['VEC4_A', 'VEC4_B'] },
+    { name: 'pointwise on 7×7 (49 pixels)', x: [1, 8, 7, 7], w: [9, 8, 1, 1], variants: ['VEC4_A'] },
+    { name: 'pointwise 6→5 on 4×5 (k = 6)', x: [1, 6, 4, 5], w: [5, 6, 1, 1], variants: ['VEC4_B'] },
+    { name: 'pointwise, 2 groups, batch 2', x: [2, 8, 4, 5], w: [6, 4, 1, 1], bias: true, attrs: { group: 2 }, variants: ['VEC4_A', 'VEC4_B'] },
+    { name: '1×1 stride 2 (not pointwise)', x: [1, 8, 8, 8], w: [9, 8, 1, 1], attrs: { strides: [2, 2] }, variants: ['VEC4_A'] },
+  ];
+  for (const c of cases) {
+    it(`${c.name} → ${c.variants.join('+') || 'scalar'}`, async (context) => {
+      if (skipWithoutGpu(context)) return;
+      const initializers = { w: randomTensor(c.w, 2), ...(c.bias ? { b: randomTensor([c.w[0]!], 3) } : {}) };
+      const model = await expectMatchesReference(
+        {
+          inputs: [f32('x', c.x)],
+          outputs: [f32('y')],
+          initializers,
+          nodes: [{ op: 'Conv', inputs: ['x', 'w', ...(c.bias ? ['b'] : [])], outputs: ['y'], attrs: c.attrs ?? {} }],
+        },
+        { x: randomTensor(c.x, 1) },
+        { tolerance: 1e-5 },
+      );
+      expect(model.placement.map((p) => p.kernel)).toEqual([kernelName(IGEMM_KERNEL, c.variants)]);
+      model.release();
+    });
+  }
+});
+
 describe('webgpu FusedConv epilogues', () => {
   const activations: [string, Record<string, AttrInput>][] = [['Relu', {}], ['Sigmoid', {}], ['HardSwish', {}], ['LeakyRelu', { alpha: 0.1 }], ['Tanh', {}]];
   for (const [activation, attrs] of activations) {
@@ -86,6 +121,8 @@ describe('webgpu FusedConv epilogues', () => {
           { x: randomTensor(x, 8), z: randomTensor([1, 6, 7, 9], 9) },
           { tolerance: 1e-5 },
         );
+        // k = 4·3·3 = 36: the implicit GEMM reads the weights as vec4 under the fused epilogue.
+        if (!depthwise) expect(model.placement.map((p) => p.kernel)).toEqual([kernelName(IGEMM_KERNEL, ['VEC4_A'])]);
         model.release();
       });
     }

@@ -41,6 +41,17 @@ describe('WGSL variant preprocessor', () => {
     expect(binary).not.toMatch(/^\s*\/\/\s*#/m);
   });
 
+  it('binds an operand as vec4 only in its VEC4 variant', () => {
+    const scalar = shaderSource('gemm/f32-gemm-minmax-4x4-tiled.wgsl');
+    expect(scalar).toContain('var<storage, read> a: array<stored_float>');
+    expect(scalar).not.toContain('load_a4(row0');
+    const vec4 = shaderSource('gemm/f32-gemm-minmax-4x4-tiled.wgsl', ['VEC4_A']);
+    expect(vec4).toContain('var<storage, read> a: array<vec4<stored_float>>');
+    expect(vec4).toContain('var<storage, read> b: array<stored_float>');
+    expect(vec4).toContain('load_a4(row0 + r, k0 + c)');
+    expect(vec4).not.toMatch(/^fn load_a\(/m);
+  });
+
   it('names a pipeline by file, sorted flags and constants', () => {
     expect(shaderKeyString({ file: 'f.wgsl', flags: ['B', 'A'], constants: { Z: true, A: 2 } })).toBe('f.wgsl|A,B|A=2,Z=1');
   });
@@ -118,7 +129,7 @@ describe('kernel files', () => {
         const code = shaderSource(file, chosen);
         expect(code.startsWith('enable f16;\n'), file).toBe(true);
         // Every float binding is f16; nothing is bound as f32 except the conversion's f32 side.
-        const bindings = [...code.matchAll(/var<storage, read(?:_write)?> (\w+): array<(\w+)>/g)].map((m) => `${m[1]}:${m[2]}`);
+        const bindings = [...code.matchAll(/var<storage, read(?:_write)?> (\w+): array<(?:vec4<)?(\w+)>/g)].map((m) => `${m[1]}:${m[2]}`);
         for (const binding of bindings) if (!(file.endsWith('convert.wgsl') && binding.endsWith(':f32'))) expect(binding, `${file} [${chosen}]`).toMatch(/:stored_float$/);
         const module = device.createShaderModule({ code });
         const errors = (await module.getCompilationInfo()).messages.filter((m) => m.type === 'error').map((m) => `${m.lineNum}:${m.linePos} ${m.message}`);

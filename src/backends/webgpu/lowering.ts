@@ -1,7 +1,7 @@
 /**
  * How the webgpu backend turns one IR node into GPU work. Each op family registers lowerings (lower/*.ts); the
  * first whose `supports` accepts a node wins, and the CPU reference takes the rest — every choice is visible in
- * `placement` (backend 'webgpu' with the kernel's file name, or 'cpu' with 'reference/<Op>').
+ * `placement` (backend 'webgpu' with the kernel's file name and its `#VARIANT`s, or 'cpu' with 'reference/<Op>').
  *
  * A lowering only describes work: dispatches naming a kernel variant, a packed uniform block, the tensors to bind
  * and a grid. The plan (plan.ts) owns buffers, pipelines and bind groups, all created before the first run.
@@ -48,6 +48,25 @@ export interface Lowering {
   name: string;
   supports(node: Node, graph: Graph): boolean;
   build(node: Node, ctx: LoweringContext): Step;
+}
+
+/**
+ * The placement name of a kernel run with variant flags that change how it computes (not optional bindings such as
+ * HAS_BIAS): the file name, then `#FLAG` per flag, as plan.ts appends `#F16` — e.g.
+ * `gemm/f32-gemm-minmax-4x4-tiled.wgsl#VEC4_A#VEC4_B`.
+ */
+export function kernelName(file: string, variants: readonly string[]): string {
+  return [file, ...variants].join('#');
+}
+
+/**
+ * Whether a strided operand may be read 4 elements per vector load along one axis (the VEC4_A / VEC4_B variants of
+ * gemm/gemm-tile.wgsl): unit stride along that axis, and its extent, the other axis' stride and every batch stride
+ * multiples of 4. The plan binds every tensor at offset 0, so each vector then starts at an element index that is a
+ * multiple of 4 (16-byte aligned in f32) and one that starts inside the axis ends inside it.
+ */
+export function vec4Loadable(extent: number, unitStride: number, otherStride: number, batchStrides: readonly number[] = []): boolean {
+  return unitStride === 1 && extent % 4 === 0 && otherStride % 4 === 0 && batchStrides.every((stride) => stride % 4 === 0);
 }
 
 export function staticDims(graph: Graph, name: string): number[] | undefined {

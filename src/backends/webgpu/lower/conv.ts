@@ -3,10 +3,12 @@
  * kernels-wgsl/conv/f32-dwconv2d-minmax-direct.wgsl, all others as an implicit GEMM on
  * kernels-wgsl/conv/f32-conv2d-igemm-minmax-4x4-tiled.wgsl (1×1 stride-1 unpadded ones read X directly).
  * 3-D convolutions (any group count) on kernels-wgsl/conv/f32-conv3d-minmax-direct.wgsl.
- * NCHW in and out; weights bound as given (OIHW rows are the GEMM's A rows).
+ * NCHW in and out; weights bound as given (OIHW rows are the GEMM's A rows). The implicit GEMM reads the weights as
+ * vec4 when a row (in channels per group × kernel taps) is a multiple of 4 (VEC4_A), and a pointwise conv's input
+ * as vec4 when its plane is (VEC4_B) — see `vec4Loadable`.
  */
 import type { Graph, Node } from '../../../ir/graph.js';
-import { type Lowering, isGpuFloat, nodeActivationConstants, staticDims } from '../lowering.js';
+import { type Lowering, isGpuFloat, kernelName, nodeActivationConstants, staticDims, vec4Loadable } from '../lowering.js';
 import { Uniforms, linearGrid } from '../uniforms.js';
 import { window2d, window3d } from '../../../ir/window.js';
 import { sizeOf } from '../../../ir/tensor.js';
@@ -116,6 +118,12 @@ export const convLowering: Lowering = {
       .u32(p.inPerGroup, p.outChannels, 0, 0);
     const constants = { ...p.activation, POINTWISE: pointwise };
     const grid: [number, number, number] = [Math.ceil(n / 32), Math.ceil(m / 32), w.batch * p.groups];
-    return { kind: 'gpu', kernel: IGEMM_KERNEL, dispatches: [{ shader: { file: IGEMM_KERNEL, flags, constants }, uniforms, bindings, grid }] };
+    // W row co of group g starts at (g·m + co)·k; a pointwise X̂ row (channel) of image/group starts at a multiple of n.
+    const vec4 = [
+      ...(vec4Loadable(k, 1, k, [m * k]) ? ['VEC4_A'] : []),
+      ...(pointwise && vec4Loadable(n, 1, n, [n]) ? ['VEC4_B'] : []),
+    ];
+    const shader = { file: IGEMM_KERNEL, flags: [...flags, ...vec4], constants };
+    return { kind: 'gpu', kernel: kernelName(IGEMM_KERNEL, vec4), dispatches: [{ shader, uniforms, bindings, grid }] };
   },
 };

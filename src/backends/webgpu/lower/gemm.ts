@@ -2,10 +2,12 @@
  * GEMM-shaped ops on kernels-wgsl/gemm/f32-gemm-minmax-4x4-tiled.wgsl: MatMul/FusedMatMul (batched, broadcast
  * batch axes, 1-D operands) and Gemm/FusedGemm (transA/transB as strides, alpha, beta·C with C broadcast).
  * Right-hand sides may be constants (uploaded once) or activations (attention) — both are just bound buffers.
+ * An operand contiguous along its loaded axis (A along K, B along N) with 4-aligned extent and strides is read as
+ * vec4 (variants VEC4_A / VEC4_B, `vec4Loadable`); transposed, odd-sized or odd-strided ones are read scalar.
  */
 import type { Graph, Node } from '../../../ir/graph.js';
 import { sizeOf } from '../../../ir/tensor.js';
-import { type Lowering, isGpuFloat, nodeActivationConstants, staticDims } from '../lowering.js';
+import { type Lowering, isGpuFloat, kernelName, nodeActivationConstants, staticDims, vec4Loadable } from '../lowering.js';
 import { Uniforms } from '../uniforms.js';
 
 export const GEMM_KERNEL = 'gemm/f32-gemm-minmax-4x4-tiled.wgsl';
@@ -98,6 +100,14 @@ function biasStrides(node: Node, graph: Graph, shape: GemmShape): [number, numbe
   return [rows === 1 ? 0 : columns!, columns === 1 ? 0 : 1];
 }
 
+/** The VEC4_A / VEC4_B flags a GEMM shape allows (A read along K, B along N). */
+function gemmVec4Variants(shape: GemmShape): string[] {
+  return [
+    ...(vec4Loadable(shape.k, shape.aColumn, shape.aRow, shape.aBatch) ? ['VEC4_A'] : []),
+    ...(vec4Loadable(shape.n, shape.bColumn, shape.bRow, shape.bBatch) ? ['VEC4_B'] : []),
+  ];
+}
+
 function parts(node: Node, graph: Graph) {
   const isMatmul = node.op === 'MatMul' || node.op === 'FusedMatMul';
   if (!isMatmul && node.op !== 'Gemm' && node.op !== 'FusedGemm') return undefined;
@@ -133,11 +143,12 @@ export const gemmLowering: Lowering = {
       .vec4u(s.aBatch)
       .vec4u(s.bBatch);
     const grid: [number, number, number] = [Math.ceil(s.n / 32), Math.ceil(s.m / 32), Math.max(1, sizeOf(s.batchDims))];
+    const vec4 = gemmVec4Variants(s);
     return {
       kind: 'gpu',
-      kernel: GEMM_KERNEL,
+      kernel: kernelName(GEMM_KERNEL, vec4),
       dispatches: [{
-        shader: { file: GEMM_KERNEL, flags: p.c ? ['HAS_BIAS'] : [], constants: p.activation },
+        shader: { file: GEMM_KERNEL, flags: [...(p.c ? ['HAS_BIAS'] : []), ...vec4], constants: p.activation },
         uniforms,
         bindings: [p.a, p.b, p.c, node.outputs[0]!],
         grid,
