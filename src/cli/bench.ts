@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { WebliteError } from '../errors.js';
 import { InferenceSession } from '../runtime/session.js';
 import { Tensor } from '../ir/tensor.js';
-import { formatBytes } from './format.js';
+import { formatBytes, quantizedSummary } from './format.js';
 import { provideWebGpu } from './node-webgpu.js';
 import { formatProfile } from './profile-format.js';
 import { openSession, printedHelp } from './model-files.js';
@@ -74,6 +74,8 @@ export async function bench(args: string[]): Promise<void> {
   console.log(`backend: ${session.backend} — ${session.backendReason}; threads: ${session.threads}`);
   const kernels = session.placement.filter((p) => p.backend !== 'cpu').length;
   console.log(`placement: ${kernels}/${session.placement.length} nodes on ${session.backend} kernels, ${session.placement.length - kernels} on the CPU reference`);
+  const quantized = quantizedSummary(session.placement, session.backend);
+  if (quantized) console.log(quantized);
   const phases = Object.entries(session.createTimings).filter(([name]) => name !== 'total');
   const breakdown = phases.length > 0 ? ` (${phases.map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(', ')})` : '';
   console.log(`session create: ${createMs.toFixed(1)} ms${breakdown}`);

@@ -39,3 +39,20 @@ export function topK(tensor: Tensor, k: number): { index: number; value: number 
   const order = Array.from({ length: data.length }, (_, i) => i).sort((a, b) => data[b]! - data[a]!);
   return order.slice(0, k).map((index) => ({ index, value: data[index]! }));
 }
+
+/** Ops that exist only in quantized graphs (QDQ or QOperator form). */
+const QUANTIZED_OPS = /^(QuantizeLinear|DequantizeLinear|QLinear\w+|QGemm)$/;
+
+/**
+ * How a session computes a quantized model, for the placement report: on integer kernels (wasm: qs8/s8 kernels) or in
+ * float32 between QuantizeLinear and DequantizeLinear (webgpu, reference). undefined for a float model.
+ */
+export function quantizedSummary(placement: readonly { op: string; backend: string; kernel: string }[], backend: string): string | undefined {
+  if (!placement.some((p) => QUANTIZED_OPS.test(p.op))) return undefined;
+  // Quantized ops on the backend's kernels, and 8-bit data movement / requantization (kernel names say x8, s8, qs8).
+  const integer = placement.filter((p) => p.backend !== 'cpu' && (/^(QLinear|QGemm)/.test(p.op) || /qs8|s8-maxpool|-x8|requantize/.test(p.kernel))).length;
+  if (integer > 0) {
+    return `quantized: ${integer}/${placement.length} nodes on 8-bit integer kernels; the others in float32 (between QuantizeLinear and DequantizeLinear where the model has them)`;
+  }
+  return `quantized: computed in float32 after DequantizeLinear (the ${backend} backend has no integer kernels), values rounded to the model's grids by QuantizeLinear`;
+}

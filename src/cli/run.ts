@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { WebliteError } from '../errors.js';
 import { InferenceSession } from '../runtime/session.js';
 import type { Tensor } from '../ir/tensor.js';
-import { previewTensor, topK } from './format.js';
+import { previewTensor, quantizedSummary, topK } from './format.js';
 import { openSession, printedHelp } from './model-files.js';
 import { readNpy, readRaw, writeNpy } from './npy.js';
 
@@ -68,6 +68,8 @@ export function printPlacement(session: InferenceSession): void {
   for (const p of session.placement) counts.set(`${p.backend}:${p.kernel}`, (counts.get(`${p.backend}:${p.kernel}`) ?? 0) + 1);
   console.log(`placement (${session.placement.length} nodes):`);
   for (const [kernel, n] of [...counts].sort((a, b) => b[1] - a[1])) console.log(`  ${n}× ${kernel}`);
+  const quantized = quantizedSummary(session.placement, session.backend);
+  if (quantized) console.log(quantized);
 }
 
 async function readInputs(session: InferenceSession, specs: string[]): Promise<Record<string, Tensor>> {
