@@ -28,7 +28,7 @@ options:
   -o, --output <file>   where to write (default: the model's name with .wlm)
   --weights <file>      Caffe: the .caffemodel for a deploy.prototxt (default: <model>.caffemodel next to it)
   --fp16                store weights as float16 (~50% of the float32 file), expanded at load
-  --int8-weights        store matrix weights as per-channel int8 (~26%), expanded at load
+  --int8-weights        store matrix weights as int8 with a scale per block of 16 (~30%), expanded at load
   --int8                calibrated full-integer quantization (ONNX QDQ form: int8 weights per channel, int32
                         biases, int8 activations); runs on the int8 kernels of the wasm backend, in float elsewhere.
                         Prints each quantized layer's cosine similarity to the float model on the calibration data.

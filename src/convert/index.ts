@@ -29,7 +29,7 @@ export interface ConvertOptions {
   /** Run the graph validator after every pass (slower; tests use it). */
   validate?: boolean;
   /**
-   * Store weights compressed: 'fp16' (~50% of float32) or 'int8-weights' (per-channel int8, ~26%); expanded to
+   * Store weights compressed: 'fp16' (~50% of float32) or 'int8-weights' (block-wise int8, ~30%); expanded to
    * float32 once at load. 'int8': calibrated full-integer quantization in ONNX's QDQ form (needs `calibration`).
    * Runs after optimisation and fusion.
    */
