@@ -17,8 +17,14 @@ export const IGEMM_KERNEL = 'conv/f32-conv2d-igemm-minmax-4x4-tiled.wgsl';
 export const DWCONV_KERNEL = 'conv/f32-dwconv2d-minmax-direct.wgsl';
 export const CONV3D_KERNEL = 'conv/f32-conv3d-minmax-direct.wgsl';
 
-/** A 3-D Conv/FusedConv the direct kernel takes: float32 operands, consistent shapes, a known activation. */
-function parts3d(node: Node, graph: Graph) {
+/**
+ * What every Conv/FusedConv lowering checks: float32 operands, a window from `windowOf` (undefined: not this
+ * lowering's rank), consistent groups and channels, an output shape `outputMatches` accepts, bias and residual
+ * shapes, and a known activation.
+ */
+function convOperands<W extends { channels: number }>(
+  node: Node, graph: Graph, windowOf: (xDims: number[], kernel: number[]) => W | undefined, outputMatches: (window: W, yDims: number[], outChannels: number) => boolean,
+) {
   if (node.op !== 'Conv' && node.op !== 'FusedConv') return undefined;
   const [x, w, b, z] = node.inputs;
   const y = node.outputs[0]!;
@@ -27,19 +33,28 @@ function parts3d(node: Node, graph: Graph) {
   const xDims = staticDims(graph, x!)!;
   const wDims = staticDims(graph, w!)!;
   const yDims = staticDims(graph, y)!;
-  if (xDims.length !== 5 || wDims.length !== 5) return undefined;
-  const window = window3d(node, xDims, wDims.slice(2));
+  if (wDims.length !== xDims.length) return undefined;
+  const window = windowOf(xDims, wDims.slice(2));
   if (!window) return undefined;
   const groups = (node.attrs.group as number | undefined) ?? 1;
   const outChannels = wDims[0]!;
   const inPerGroup = wDims[1]!;
   if (window.channels !== inPerGroup * groups || outChannels % groups !== 0) return undefined;
-  if (yDims.join() !== [window.batch, outChannels, ...window.out].join()) return undefined;
+  if (!outputMatches(window, yDims, outChannels)) return undefined;
   if (b && staticDims(graph, b)!.join() !== String(outChannels)) return undefined;
   if (z && staticDims(graph, z)!.join() !== yDims.join()) return undefined;
   const activation = nodeActivationConstants(node);
   if (!activation) return undefined;
   return { x: x!, w: w!, b: b || undefined, z: z || undefined, window, groups, outChannels, inPerGroup, activation };
+}
+
+/** A 3-D Conv/FusedConv the direct kernel takes. */
+function parts3d(node: Node, graph: Graph) {
+  return convOperands(
+    node, graph,
+    (xDims, kernel) => (xDims.length === 5 ? window3d(node, xDims, kernel) : undefined),
+    (window, yDims, outChannels) => yDims.join() === [window.batch, outChannels, ...window.out].join(),
+  );
 }
 
 export const conv3dLowering: Lowering = {
@@ -62,30 +77,17 @@ export const conv3dLowering: Lowering = {
 };
 
 function parts(node: Node, graph: Graph) {
-  if (node.op !== 'Conv' && node.op !== 'FusedConv') return undefined;
-  const [x, w, b, z] = node.inputs;
-  const y = node.outputs[0]!;
-  if (!isGpuFloat(graph, x) || !isGpuFloat(graph, w) || !isGpuFloat(graph, y)) return undefined;
-  if ((b && !isGpuFloat(graph, b)) || (z && !isGpuFloat(graph, z))) return undefined;
-  const xDims = staticDims(graph, x!)!;
-  const wDims = staticDims(graph, w!)!;
-  const yDims = staticDims(graph, y)!;
-  if (wDims.length !== xDims.length) return undefined;
-  const window = window2d(node, xDims, wDims.slice(2));
-  if (!window) return undefined;
-  const groups = (node.attrs.group as number | undefined) ?? 1;
-  const outChannels = wDims[0]!;
-  const inPerGroup = wDims[1]!;
-  if (window.channels !== inPerGroup * groups || outChannels % groups !== 0) return undefined;
-  if (yDims[1] !== outChannels || window.outH * window.outW * outChannels * window.batch !== yDims.reduce((p, d) => p * d, 1)) return undefined;
-  if (b && staticDims(graph, b)!.join() !== String(outChannels)) return undefined;
-  if (z && staticDims(graph, z)!.join() !== yDims.join()) return undefined;
-  const activation = nodeActivationConstants(node);
-  if (!activation) return undefined;
+  const operands = convOperands(
+    node, graph,
+    (xDims, kernel) => window2d(node, xDims, kernel),
+    (window, yDims, outChannels) => yDims[1] === outChannels && window.outH * window.outW * outChannels * window.batch === yDims.reduce((p, d) => p * d, 1),
+  );
+  if (!operands) return undefined;
+  const { window, groups, outChannels, inPerGroup } = operands;
   const depthwise = groups === window.channels && inPerGroup === 1;
   const tooWide = Math.ceil((window.outH * window.outW) / 32) > 65535 || Math.ceil(outChannels / groups / 32) > 65535;
   if (!depthwise && (window.batch * groups > 65535 || tooWide)) return undefined;
-  return { x: x!, w: w!, b: b || undefined, z: z || undefined, window, groups, outChannels, inPerGroup, depthwise, activation };
+  return { ...operands, depthwise };
 }
 
 export const convLowering: Lowering = {
