@@ -13,7 +13,8 @@
  * Parameters follow ONNX/TFLite asymmetric int8: the range is widened to contain 0 (zero padding and ReLU's zeros
  * must be exact), scale = (high − low) / 255, zero point = round(−128 − low / scale) in [−128, 127].
  */
-import type { Tensor } from '../../ir/tensor.js';
+import { roundHalfToEven } from '../../ir/reference/elementwise-cast.js';
+import { Tensor } from '../../ir/tensor.js';
 
 export type CalibrationMethod = 'minmax' | 'percentile' | 'mse' | 'kl' | 'auto';
 export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile', 'mse', 'kl', 'auto'];
@@ -184,4 +185,23 @@ export function activationParams(range: Range, bits: 8 | 16 = 8): ActivationPara
   const scale = Math.fround((high - low) / (highest - lowest));
   const zeroPoint = Math.max(lowest, Math.min(highest, Math.round(lowest - low / scale)));
   return { scale, zeroPoint };
+}
+
+/** QuantizeLinear → DequantizeLinear to asymmetric int8 in float, as the QDQ graph computes it. */
+export function fakeQuantize(value: Tensor, { scale, zeroPoint }: ActivationParams): Tensor {
+  const data = value.data as Float32Array;
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const q = Math.min(127, Math.max(-128, roundHalfToEven(data[i]! / scale) + zeroPoint));
+    out[i] = (q - zeroPoint) * scale;
+  }
+  return new Tensor('float32', out, value.dims);
+}
+
+/** Σ (a − b)² over two float32 tensors of one size. */
+export function squaredError(a: Tensor, b: Tensor): number {
+  const [x, y] = [a.data as Float32Array, b.data as Float32Array];
+  let total = 0;
+  for (let i = 0; i < x.length; i++) total += (x[i]! - y[i]!) ** 2;
+  return total;
 }

@@ -8,11 +8,9 @@
  */
 import type { Graph } from '../../ir/graph.js';
 import { opTable } from '../../ir/ops.js';
-import { roundHalfToEven } from '../../ir/reference/elementwise-cast.js';
-import { Tensor } from '../../ir/tensor.js';
 import { type CalibrationSample, runObserved } from './calibrate.js';
 import type { QdqPlan } from './qdq-plan.js';
-import { type ActivationParams, type Range, activationParams } from './ranges.js';
+import { type Range, activationParams, fakeQuantize, squaredError } from './ranges.js';
 
 /** For each group, the candidate (index into its list) with the least error downstream. */
 export function selectRanges(graph: Graph, plan: QdqPlan, samples: CalibrationSample[], candidates: Map<string, Range[]>): Map<string, number> {
@@ -46,22 +44,4 @@ export function selectRanges(graph: Graph, plan: QdqPlan, samples: CalibrationSa
     });
   }
   return new Map([...errors].map(([group, error]) => [group, error.reduce((best, e, i) => (e < error[best]! ? i : best), 0)]));
-}
-
-/** QuantizeLinear → DequantizeLinear in float, as the QDQ graph computes it. */
-function fakeQuantize(value: Tensor, { scale, zeroPoint }: ActivationParams): Tensor {
-  const data = value.data as Float32Array;
-  const out = new Float32Array(data.length);
-  for (let i = 0; i < data.length; i++) {
-    const q = Math.min(127, Math.max(-128, roundHalfToEven(data[i]! / scale) + zeroPoint));
-    out[i] = (q - zeroPoint) * scale;
-  }
-  return new Tensor('float32', out, value.dims);
-}
-
-function squaredError(a: Tensor, b: Tensor): number {
-  const [x, y] = [a.data as Float32Array, b.data as Float32Array];
-  let total = 0;
-  for (let i = 0; i < x.length; i++) total += (x[i]! - y[i]!) ** 2;
-  return total;
 }

@@ -19,11 +19,10 @@
  */
 import type { Graph, Node } from '../../ir/graph.js';
 import { opTable } from '../../ir/ops.js';
-import { roundHalfToEven } from '../../ir/reference/elementwise-cast.js';
-import { Tensor } from '../../ir/tensor.js';
+import type { Tensor } from '../../ir/tensor.js';
 import { type CalibrationSample, runObserved } from './calibrate.js';
 import type { QdqPlan } from './qdq-plan.js';
-import type { ActivationParams } from './ranges.js';
+import { type ActivationParams, fakeQuantize, squaredError } from './ranges.js';
 
 /** A group is promoted only if its error is at least this share of the sum over all groups… */
 export const PROMOTE_SHARE = 0.1;
@@ -113,7 +112,10 @@ export function measureSensitivity(
         });
       }
       let error = 0;
-      for (const name of graph.outputs) error += squaredDistance(changed.get(name) ?? float.get(name), float.get(name));
+      for (const name of graph.outputs) {
+        const [got, want] = [changed.get(name), float.get(name)];
+        if (got && want?.type === 'float32' && got.size === want.size) error += squaredError(got, want);
+      }
       errors.set(group, errors.get(group)! + (energy > 0 ? error / energy : 0));
     }
   }
@@ -138,28 +140,9 @@ function recompute(node: Node, lookup: (name: string) => Tensor | undefined): Te
   return opTable[node.op].reference(inputs, node.attrs, { outputCount: node.outputs.length, nodeName: node.name });
 }
 
-/** QuantizeLinear → DequantizeLinear to asymmetric int8, as the QDQ graph will compute it. */
-function fakeQuantize(value: Tensor, { scale, zeroPoint }: ActivationParams): Tensor {
-  const data = value.data as Float32Array;
-  const out = new Float32Array(data.length);
-  for (let i = 0; i < data.length; i++) {
-    const q = Math.max(-128, Math.min(127, roundHalfToEven(data[i]! / scale) + zeroPoint));
-    out[i] = Math.fround((q - zeroPoint) * scale);
-  }
-  return new Tensor('float32', out, value.dims);
-}
-
 function squaredNorm(value: Tensor | undefined): number {
   if (!value || value.type !== 'float32') return 0;
   let sum = 0;
   for (const x of value.data as Float32Array) sum += x * x;
-  return sum;
-}
-
-function squaredDistance(a: Tensor | undefined, b: Tensor | undefined): number {
-  if (!a || !b || a.type !== 'float32' || b.type !== 'float32' || a.size !== b.size) return 0;
-  let sum = 0;
-  const [x, y] = [a.data as Float32Array, b.data as Float32Array];
-  for (let i = 0; i < x.length; i++) sum += (x[i]! - y[i]!) ** 2;
   return sum;
 }
