@@ -81,9 +81,9 @@ export const fuseQdq: Pass = {
  */
 function roundBeforeMoving(graph: Graph): boolean {
   let changed = false;
+  let view = new GraphView(graph);
   for (const dq of [...graph.nodes]) {
     if (dq.op !== 'DequantizeLinear' || graph.tensors.get(dq.inputs[0]!)?.type !== 'int8' || perTensorZero(graph, dq) === undefined) continue;
-    const view = new GraphView(graph);
     const readers = (name: string) => view.consumers(name);
     if (readers(dq.outputs[0]!).some((node) => node.op === 'QuantizeLinear')) continue;
     const chain: Node[] = [];
@@ -117,6 +117,7 @@ function roundBeforeMoving(graph: Graph): boolean {
     const removed = new Set([...chain, dq]);
     const at = graph.nodes.indexOf(dq);
     graph.nodes = [...graph.nodes.slice(0, at).filter((node) => !removed.has(node)), ...nodes, ...graph.nodes.slice(at + 1)];
+    view = new GraphView(graph);
     changed = true;
   }
   return changed;
