@@ -7,30 +7,40 @@ import type { Graph, Node } from '../../../ir/graph.js';
 import { sizeOf } from '../../../ir/tensor.js';
 import { normalizeAxis, stridesOf } from '../../../ir/shape.js';
 import { IDENTITY, hasWasmEpilogue, nodeActivation, putActivation } from '../abi.js';
-import { type Lowering, isFloat32, staticDims } from '../lowering.js';
+import { type Lowering, type LoweringContext, type Step, isFloat32, staticDims } from '../lowering.js';
 import { gemmCall } from './gemm.js';
 
 const allFloat = (node: Node, graph: Graph) =>
   [...node.inputs, ...node.outputs].filter((n) => n !== '').every((n) => isFloat32(graph, n) && staticDims(graph, n) !== undefined);
+
+/** The softmax axis of a float Softmax/LogSoftmax node (normalised) and the input's rank, or undefined. */
+function softmaxAxis(node: Node, graph: Graph): { axis: number; rank: number } | undefined {
+  if ((node.op !== 'Softmax' && node.op !== 'LogSoftmax') || !allFloat(node, graph)) return undefined;
+  const rank = staticDims(graph, node.inputs[0]!)!.length;
+  return rank > 0 ? { axis: normalizeAxis(node.attrs.axis as number, rank, node.name), rank } : undefined;
+}
+
+/** One row kernel call: `rows` rows of `cols` contiguous values. */
+function softmaxRows(node: Node, ctx: LoweringContext, rows: number, cols: number, suffix: string): Step {
+  const log = node.op === 'LogSoftmax';
+  const run = ctx.parallel(log ? 'wl_f32_log_softmax' : 'wl_f32_softmax', [0, 0, cols, ctx.ptr(node.inputs[0]!), ctx.ptr(node.outputs[0]!)], 0, rows, {
+    minPerThread: Math.max(1, Math.ceil(2048 / cols)),
+  });
+  return { kernel: `f32-${log ? 'log-' : ''}softmax-8x-wasmsimd${suffix}`, run };
+}
 
 export const softmaxLowering: Lowering = {
   name: 'softmax',
   requires: ['wl_f32_softmax', 'wl_f32_log_softmax'],
   layout: 'nchw',
   supports(node, graph) {
-    if ((node.op !== 'Softmax' && node.op !== 'LogSoftmax') || !allFloat(node, graph)) return false;
-    const rank = staticDims(graph, node.inputs[0]!)!.length;
-    return rank > 0 && normalizeAxis(node.attrs.axis as number, rank, node.name) === rank - 1;
+    const found = softmaxAxis(node, graph);
+    return found !== undefined && found.axis === found.rank - 1;
   },
   build(node, ctx) {
     const dims = ctx.dims(node.inputs[0]!);
     const cols = dims[dims.length - 1]!;
-    const rows = sizeOf(dims) / cols;
-    const x = ctx.ptr(node.inputs[0]!);
-    const y = ctx.ptr(node.outputs[0]!);
-    const log = node.op === 'LogSoftmax';
-    const run = ctx.parallel(log ? 'wl_f32_log_softmax' : 'wl_f32_softmax', [0, 0, cols, x, y], 0, rows, { minPerThread: Math.max(1, Math.ceil(2048 / cols)) });
-    return { kernel: `f32-${log ? 'log-' : ''}softmax-8x-wasmsimd`, run };
+    return softmaxRows(node, ctx, sizeOf(dims) / cols, cols, '');
   },
 };
 
@@ -43,17 +53,12 @@ export const softmaxChannelsLowering: Lowering = {
   requires: ['wl_f32_softmax', 'wl_f32_log_softmax'],
   layout: 'native',
   supports(node, graph) {
-    if ((node.op !== 'Softmax' && node.op !== 'LogSoftmax') || !allFloat(node, graph)) return false;
-    const rank = staticDims(graph, node.inputs[0]!)!.length;
-    return rank === 4 && normalizeAxis(node.attrs.axis as number, rank, node.name) === 1;
+    const found = softmaxAxis(node, graph);
+    return found !== undefined && found.rank === 4 && found.axis === 1;
   },
   build(node, ctx) {
     const [n, c, h, w] = ctx.dims(node.inputs[0]!) as [number, number, number, number];
-    const x = ctx.ptr(node.inputs[0]!);
-    const y = ctx.ptr(node.outputs[0]!);
-    const log = node.op === 'LogSoftmax';
-    const run = ctx.parallel(log ? 'wl_f32_log_softmax' : 'wl_f32_softmax', [0, 0, c, x, y], 0, n * h * w, { minPerThread: Math.max(1, Math.ceil(2048 / c)) });
-    return { kernel: `f32-${log ? 'log-' : ''}softmax-8x-wasmsimd-nhwc`, run };
+    return softmaxRows(node, ctx, n * h * w, c, '-nhwc');
   },
 };
 
